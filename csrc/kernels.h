@@ -1,0 +1,67 @@
+/* Internal contract between the driver (fused.c) and the kernel families.
+ *
+ * A depthwise family computes whole output rows of one image into a tile
+ * buffer d; a pointwise family turns npix pixels of such a tile into output
+ * channels [f0, f1), applying bias and activation in its epilogue.
+ *
+ * Tile layouts (ldd is the tile's leading dimension):
+ *   NHWC: d[pix * ldd + q]   and  y[pix * ldy + j]
+ *   NCHW: d[q * ldd + pix]   and  y[j * ldy + pix]
+ * where pix = (oh - oh0) * wo + ow counts pixels from the tile's first row,
+ * q = c * m + mm is the depthwise output channel, and j the output channel.
+ *
+ * Every kernel must compute each output element with an arithmetic order that
+ * depends only on the params, never on the tile bounds, so that results are
+ * bitwise identical for any tiling and any thread count. */
+#ifndef SEPCONV_KERNELS_H
+#define SEPCONV_KERNELS_H
+
+#include <stddef.h>
+#include "sepconv.h"
+
+#define SEPCONV_DEFINE_KERNEL_TYPES(T, SFX)                                          \
+    typedef struct sepconv_dw_kernels_##SFX {                                        \
+        /* elements of the packed taps, given the raw (kh, kw, c, m) weights */      \
+        int64_t (*packed_size)(const sepconv_params *p);                             \
+        void (*pack)(const sepconv_params *p, const T *dw, T *taps);                 \
+        /* output rows [oh0, oh1) of the image x (one image, in p->layout) */        \
+        int (*rows)(const sepconv_params *p, const T *taps, const T *x,              \
+                    int64_t oh0, int64_t oh1, T *d, int64_t ldd);                    \
+    } sepconv_dw_kernels_##SFX;                                                      \
+    typedef struct sepconv_pw_kernels_##SFX {                                        \
+        int64_t (*packed_size)(const sepconv_params *p);                             \
+        /* pw is (c*m, f) row-major; bias is (f,) or NULL */                         \
+        void (*pack)(const sepconv_params *p, const T *pw, const T *bias, T *wp);    \
+        void (*tile)(const sepconv_params *p, const T *wp, const T *d, int64_t ldd,  \
+                     int64_t npix, int64_t f0, int64_t f1, T *y, int64_t ldy);       \
+        int64_t f_block; /* f0 and f1 (unless f1 == f) are multiples of this */      \
+    } sepconv_pw_kernels_##SFX;
+
+SEPCONV_DEFINE_KERNEL_TYPES(float, f32)
+SEPCONV_DEFINE_KERNEL_TYPES(double, f64)
+
+/* One family per file; a family that is not built for this CPU architecture
+ * aliases the scalar one (see dispatch.c). */
+extern const sepconv_dw_kernels_f32 sepconv_dw_ref_f32, sepconv_dw_scalar_f32,
+    sepconv_dw_avx2_f32, sepconv_dw_avx512_f32;
+extern const sepconv_dw_kernels_f64 sepconv_dw_ref_f64, sepconv_dw_scalar_f64;
+extern const sepconv_pw_kernels_f32 sepconv_pw_ref_f32, sepconv_pw_scalar_f32,
+    sepconv_pw_avx2_f32, sepconv_pw_avx512_f32;
+extern const sepconv_pw_kernels_f64 sepconv_pw_ref_f64, sepconv_pw_scalar_f64;
+
+/* Kernel tables for p->isa (NULL if that level is unavailable). */
+const sepconv_dw_kernels_f32 *sepconv_dw_table_f32(int isa);
+const sepconv_pw_kernels_f32 *sepconv_pw_table_f32(int isa);
+const sepconv_dw_kernels_f64 *sepconv_dw_table_f64(int isa);
+const sepconv_pw_kernels_f64 *sepconv_pw_table_f64(int isa);
+
+/* Thread-local scratch, 64-byte aligned, grown on demand and reused across
+ * calls; freed when the thread exits.  Slot 0 belongs to the driver (the
+ * fused intermediate), slot 1 to kernels.  NULL when memory cannot be had. */
+enum { SEPCONV_SCRATCH_DRIVER = 0, SEPCONV_SCRATCH_KERNEL = 1, SEPCONV_SCRATCH_SLOTS = 2 };
+void *sepconv_scratch(int slot, size_t bytes);
+
+/* Rounds n up to a multiple of a (a > 0). */
+static inline int64_t sepconv_round_up(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
+
+#endif

@@ -1,0 +1,114 @@
+"""Build of the sepconv._kernels extension.
+
+OpenMP is probed with the real compiler at build time: when a tiny parallel
+program compiles, links and runs, the extension is built with OpenMP;
+otherwise it is built serially with a warning.  SEPCONV_NO_OPENMP=1 forces the
+serial build, SEPCONV_SANITIZE=1 adds AddressSanitizer and UBSan."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import warnings
+from glob import glob
+
+import numpy as np
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+OPENMP_PROBE = textwrap.dedent(
+    """
+    #include <omp.h>
+    #include <stdio.h>
+    int main(void) {
+        int n = 0;
+        #pragma omp parallel reduction(+:n)
+        n += 1;
+        printf("%d\\n", n);
+        return n > 0 ? 0 : 1;
+    }
+    """
+)
+
+
+def _truthy(name):
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _openmp_flags(compiler):
+    if compiler.compiler_type == "msvc":
+        return ["/openmp"], []
+    return ["-fopenmp"], ["-fopenmp"]
+
+
+def _probe_openmp(compiler):
+    """Compiles, links and runs a parallel program; returns (cflags, ldflags) or None."""
+    cflags, ldflags = _openmp_flags(compiler)
+    tmp = tempfile.mkdtemp(prefix="sepconv-omp-")
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp)
+        with open("probe.c", "w") as fh:
+            fh.write(OPENMP_PROBE)
+        objs = compiler.compile(["probe.c"], extra_postargs=cflags)
+        compiler.link_executable(objs, "probe", extra_postargs=ldflags)
+        subprocess.run([os.path.join(tmp, "probe")], check=True, capture_output=True, timeout=60)
+        return cflags, ldflags
+    except Exception as exc:  # any failure means: build serially
+        return None, exc
+    finally:
+        os.chdir(cwd)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class BuildExt(build_ext):
+    def build_extensions(self):
+        cflags, ldflags = ["-O3", "-std=c11", "-fno-math-errno", "-fno-strict-aliasing",
+                           "-Wall", "-Wno-unused-function"], []
+        if self.compiler.compiler_type == "msvc":
+            cflags, ldflags = ["/O2"], []
+        if _truthy("SEPCONV_NO_OPENMP"):
+            self._warn("SEPCONV_NO_OPENMP is set: building sepconv without OpenMP (serial kernels).")
+        else:
+            omp_c, omp_l = _probe_openmp(self.compiler)
+            if omp_c is None:
+                self._warn(
+                    "the C compiler cannot build an OpenMP program "
+                    f"({omp_l!r}); building sepconv without OpenMP (serial kernels)."
+                )
+            else:
+                cflags += omp_c
+                ldflags += omp_l
+        if _truthy("SEPCONV_SANITIZE"):
+            san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+                   "-fno-sanitize-recover=undefined", "-g", "-O1"]
+            cflags = [f for f in cflags if f != "-O3"] + san
+            ldflags += ["-fsanitize=address,undefined"]
+        for ext in self.extensions:
+            ext.extra_compile_args = cflags + list(ext.extra_compile_args or [])
+            ext.extra_link_args = ldflags + list(ext.extra_link_args or [])
+        super().build_extensions()
+
+    @staticmethod
+    def _warn(msg):
+        banner = "*" * 78
+        sys.stderr.write(f"\n{banner}\nWARNING: {msg}\n{banner}\n\n")
+        warnings.warn(msg)
+
+
+csources = sorted(glob(os.path.join("csrc", "*.c")))
+ext = Extension(
+    "sepconv._kernels",
+    sources=[os.path.join("src", "sepconv", "_kernels.pyx")] + csources,
+    include_dirs=[np.get_include(), "csrc"],
+    depends=sorted(glob(os.path.join("csrc", "*.h"))),
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_22_API_VERSION")],
+    libraries=["m"] if os.name != "nt" else [],
+)
+
+setup(
+    ext_modules=[ext],
+    cmdclass={"build_ext": BuildExt},
+)
