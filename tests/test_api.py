@@ -365,6 +365,17 @@ def test_functional_auto_reuse_creates_once():
     assert len(sepconv.functional.STORE.layers()) == 1
 
 
+def test_functional_reuse_without_name_uses_the_base_name():
+    x = _rand((1, 4, 4, 2))
+    a = sepconv.separable_conv2d(x, 3, 2, reuse=sepconv.AUTO_REUSE)
+    b = sepconv.separable_conv2d(x, 3, 2, reuse=True)
+    c = sepconv.separable_conv2d(x, 3, 2)
+    np.testing.assert_array_equal(a, b)
+    assert [l.name for l in sepconv.functional.STORE.layers()] == [
+        "separable_conv2d", "separable_conv2d_1"]
+    assert not np.array_equal(a, c)
+
+
 def test_functional_reuse_errors():
     x = _rand((1, 4, 4, 3))
     with pytest.raises(ValueError, match="does not exist"):

@@ -20,19 +20,19 @@ TOL = {np.float16: 1e-2, np.float32: 1e-4, np.float64: 1e-10}
 
 
 @st.composite
-def configs(draw):
+def configs(draw, max_hw=30, max_c=4, max_m=4, max_f=6):
     kh, kw = draw(st.integers(1, 7)), draw(st.integers(1, 7))
     if draw(st.booleans()):  # strided, or dilated: never both (decisions.md rule 4)
         strides, dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3))), (1, 1)
     else:
         strides, dilation = (1, 1), (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
     padding = draw(st.sampled_from(["valid", "same"]))
-    h, w = draw(st.integers(1, 30)), draw(st.integers(1, 30))
+    h, w = draw(st.integers(1, max_hw)), draw(st.integers(1, max_hw))
     if padding == "valid":
         assume(h >= (kh - 1) * dilation[0] + 1 and w >= (kw - 1) * dilation[1] + 1)
     return dict(
-        n=draw(st.integers(1, 2)), h=h, w=w, c=draw(st.integers(1, 4)),
-        m=draw(st.integers(1, 4)), f=draw(st.integers(1, 6)), kernel=(kh, kw),
+        n=draw(st.integers(1, 2)), h=h, w=w, c=draw(st.integers(1, max_c)),
+        m=draw(st.integers(1, max_m)), f=draw(st.integers(1, max_f)), kernel=(kh, kw),
         strides=strides, dilation=dilation, padding=padding,
         data_format=draw(st.sampled_from(["channels_last", "channels_first"])),
         dtype=draw(st.sampled_from([np.float16, np.float32, np.float64])),
@@ -76,7 +76,7 @@ def layer_for(cfg, **extra):
         activation=cfg["activation"], use_bias=cfg["use_bias"], **extra)
 
 
-@settings(max_examples=150)
+@settings(max_examples=300)
 @given(configs())
 def test_layer_with_set_weights_matches_reference(cfg):
     x, dw, pw, bias = make_data(cfg)
@@ -86,7 +86,7 @@ def test_layer_with_set_weights_matches_reference(cfg):
     check_close(layer(x), expected(cfg, x, dw, pw, bias), cfg["dtype"])
 
 
-@settings(max_examples=100)
+@settings(max_examples=200)
 @given(configs())
 def test_functional_with_constant_initializers_matches_reference(cfg):
     x, dw, pw, bias = make_data(cfg)
@@ -96,6 +96,17 @@ def test_functional_with_constant_initializers_matches_reference(cfg):
         depthwise_initializer=Constant(dw), pointwise_initializer=Constant(pw),
         bias_initializer=Constant(bias if bias is not None else 0.0))
     check_close(y, expected(cfg, x, dw, pw, bias), cfg["dtype"])
+
+
+@settings(max_examples=100)
+@given(configs(max_hw=14, max_c=20, max_m=2, max_f=40))
+def test_wide_channels_match_reference(cfg):
+    """Channel counts past one SIMD vector, so optimised kernels' main loops and tails run."""
+    x, dw, pw, bias = make_data(cfg)
+    layer = layer_for(cfg, dtype=cfg["dtype"])
+    layer.build(x.shape)
+    layer.set_weights([dw, pw] + ([bias] if cfg["use_bias"] else []))
+    check_close(layer(x), expected(cfg, x, dw, pw, bias), cfg["dtype"])
 
 
 @settings(max_examples=60)

@@ -55,7 +55,9 @@ class WeightStore:
                 f"`reuse` must be None, False, True or sepconv.AUTO_REUSE; received reuse={reuse!r}")
         with self._lock:
             if name is None:
-                name = self._unique_name(_BASE_NAME)
+                # as TF 1.x layers: a reusing call without a name shares the base name's
+                # weights; a creating call gets a fresh, numbered name
+                name = _BASE_NAME if reuse else self._unique_name(_BASE_NAME)
             owner = self._layers.get(name)
             if owner is None:
                 if reuse is True:
