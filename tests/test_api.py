@@ -416,6 +416,7 @@ def test_functional_batch_zero():
 
 def test_selected_isa(monkeypatch):
     from sepconv import _kernels
+    monkeypatch.delenv("SEPCONV_ISA", raising=False)
     assert sepconv.selected_isa() == _kernels.best_isa()
     monkeypatch.setenv("SEPCONV_ISA", "REF")
     assert sepconv.selected_isa() == "ref"
