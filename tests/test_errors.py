@@ -287,3 +287,12 @@ def test_bad_isa_environment(monkeypatch):
     monkeypatch.setenv("SEPCONV_ISA", "neon9")
     with pytest.raises(ValueError, match="SEPCONV_ISA='neon9' is not a kernel family"):
         call_functional()
+
+
+def test_unsupported_isa_environment(monkeypatch):
+    from sepconv import _isa
+    monkeypatch.setattr(_isa._kernels, "isa_supported", lambda name: name in ("ref", "scalar"))
+    monkeypatch.setenv("SEPCONV_ISA", "avx512")
+    with pytest.raises(ValueError, match="SEPCONV_ISA='avx512': this CPU or build does not "
+                                         "support it; supported: ref, scalar"):
+        make_layer().build((1, 4, 4, 3))
