@@ -36,7 +36,12 @@ class SeparableConv2D:
 
     Same arguments as ``tf.compat.v1.layers.SeparableConv2D`` plus ``dtype`` (the
     weights' dtype; by default the first input's) and ``num_threads`` (overrides
-    ``sepconv.set_num_threads`` and OpenMP's default for this layer)."""
+    ``sepconv.set_num_threads`` and OpenMP's default for this layer).
+
+    Dtypes: the weights take ``dtype``, else the first input's dtype, else float32
+    when ``build`` runs first.  Each call computes in its input's precision (float16
+    in float32 with float16 weights upcast exactly) and returns a new C-contiguous,
+    native-endian array of the input's dtype, or writes into ``out=``."""
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  data_format="channels_last", dilation_rate=(1, 1), depth_multiplier=1,
