@@ -1,0 +1,274 @@
+/* SIMD depthwise family body (float32), included by dwconv_avx2.c and
+ * dwconv_avx512.c after they define the vector vocabulary:
+ *
+ *   TGT                   function attribute selecting the instruction set
+ *   FAM(name)             name with the family suffix
+ *   VL                    lanes per vector
+ *   vec, vmask, ivec      float vector, lane mask, int32 index vector
+ *   V_ZERO() V_SET1(s) V_LOAD(p) V_STORE(p, v) V_FMA(a, b, c)
+ *   V_LOADM(p, m) V_STOREM(p, m, v)       masked (disabled lanes: read as 0, not written)
+ *   M_FIRST(n)            mask of the first min(n, VL) lanes
+ *   I_LOAD(p)             VL int32 from memory
+ *   V_PERM(idx, v)        v[idx[l]] in lane l
+ *   V_EVEN(lo, hi)        the even lanes of the 2*VL-lane vector lo:hi
+ *   V_GATHERM(p, idx, m)  p[idx[l]] in the enabled lanes, 0 elsewhere
+ *
+ * Packed taps.  NHWC: [kh*kw][CMP] with CMP = c*m rounded up to VL (zero
+ * lanes beyond c*m), so one aligned-stride vector load covers VL consecutive
+ * output channels q = c*m + mm.  NCHW: [c*m][kh*kw], each tap broadcast.
+ *
+ * Every output element starts from 0 and accumulates, by fused multiply-add,
+ * its in-bounds taps in the order (a, b); out-of-bounds taps are skipped as in
+ * the reference.  The order depends only on the params, never on the tile. */
+#include <string.h>
+
+#define AI __attribute__((always_inline))
+#define RB 8 /* output pixels per register block (NHWC) */
+
+static int64_t FAM(size)(const sepconv_params *p) {
+    const int64_t cm = p->c * p->m;
+    return p->kh * p->kw * (p->layout == SEPCONV_NCHW ? cm : sepconv_round_up(cm, VL));
+}
+
+static void FAM(pack)(const sepconv_params *p, const float *dw, float *taps) {
+    const int64_t cm = p->c * p->m, kk = p->kh * p->kw;
+    if (p->layout == SEPCONV_NCHW) {
+        for (int64_t q = 0; q < cm; q++)
+            for (int64_t k = 0; k < kk; k++) taps[q * kk + k] = dw[k * cm + q];
+        return;
+    }
+    const int64_t cmp = sepconv_round_up(cm, VL);
+    for (int64_t k = 0; k < kk; k++)
+        for (int64_t q = 0; q < cmp; q++) taps[k * cmp + q] = q < cm ? dw[k * cm + q] : 0.0f;
+}
+
+/* Valid tap range [*lo, *hi) along one axis for output position o. */
+static inline void FAM(tap_range)(int64_t o, int64_t s, int64_t k, int64_t d, int64_t pad,
+                                  int64_t n, int64_t *lo, int64_t *hi) {
+    const int64_t i0 = o * s - pad; /* input index of tap 0 */
+    int64_t a = 0, b = k;
+    if (i0 < 0) a = (-i0 + d - 1) / d;
+    if (i0 + (k - 1) * d > n - 1) b = i0 > n - 1 ? 0 : (n - 1 - i0) / d + 1;
+    if (a > b) a = b;
+    *lo = a;
+    *hi = b;
+}
+
+/* ---------------------------------------------------------------- NHWC */
+
+/* R consecutive output pixels times one vector of output channels.
+ * x is the image plus the block's first input channel; xo is the (possibly
+ * virtual, out-of-image) offset of tap (0, 0) of the first pixel.  R, KW and
+ * the flags are compile-time constants after inlining. */
+static inline AI TGT void FAM(nhwc_blk)(const float *x, int64_t xo, const float *t, float *dq,
+                                        int64_t ldd, int64_t a0, int64_t a1, int64_t b0,
+                                        int64_t b1, int64_t kw, int64_t cmp, int64_t rstep,
+                                        int64_t cstep, int64_t pstep, const int R,
+                                        const int XMASK, const int OMASK, vmask mx, vmask mo,
+                                        const int PERM, ivec idx) {
+    vec acc[RB];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) acc[r] = V_ZERO();
+    for (int64_t a = a0; a < a1; a++)
+        for (int64_t b = b0; b < b1; b++) {
+            const vec tv = V_LOAD(t + (a * kw + b) * cmp);
+            const float *xp = x + (xo + a * rstep + b * cstep);
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r++) {
+                vec xv = XMASK ? V_LOADM(xp + r * pstep, mx) : V_LOAD(xp + r * pstep);
+                if (PERM) xv = V_PERM(idx, xv);
+                acc[r] = V_FMA(xv, tv, acc[r]);
+            }
+        }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        if (OMASK) V_STOREM(dq + r * ldd, mo, acc[r]);
+        else V_STORE(dq + r * ldd, acc[r]);
+    }
+}
+
+/* All channel blocks of R pixels.  KH, KW, SW are 0 (read from p) or the
+ * constant kernel height, width and column stride of a specialised path. */
+static inline AI TGT void FAM(nhwc_px)(const sepconv_params *p, const float *taps,
+                                       const float *x, int64_t xo, float *dp, int64_t ldd,
+                                       int64_t a0, int64_t a1, int64_t b0, int64_t b1,
+                                       const int R, const int KW, const int SW, const int PERM,
+                                       const int32_t *idxtab) {
+    const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m;
+    const int64_t cmp = sepconv_round_up(cm, VL), kw = KW ? KW : p->kw;
+    const int64_t rstep = p->dh * p->w * c, cstep = p->dw * c, pstep = (SW ? SW : p->sw) * c;
+    const vmask none = M_FIRST(VL);
+    ivec idx = I_LOAD(idxtab);
+    int64_t q0 = 0, blk = 0;
+    for (; q0 + VL <= cm; q0 += VL, blk++) {
+        if (PERM) {
+            /* the input channels of this block may run past c: load masked */
+            const int64_t c0 = q0 / m;
+            idx = I_LOAD(idxtab + blk * VL);
+            FAM(nhwc_blk)(x + c0, xo, taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp, rstep,
+                          cstep, pstep, R, 1, 0, M_FIRST(c - c0), none, 1, idx);
+        } else {
+            FAM(nhwc_blk)(x + q0, xo, taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp, rstep,
+                          cstep, pstep, R, 0, 0, none, none, 0, idx);
+        }
+    }
+    if (q0 < cm) {
+        const int64_t c0 = q0 / m;
+        if (PERM) idx = I_LOAD(idxtab + blk * VL);
+        FAM(nhwc_blk)(x + c0, xo, taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep,
+                      pstep, R, 1, 1, M_FIRST(c - c0), M_FIRST(cm - q0), PERM, idx);
+    }
+}
+
+/* One output row.  The columns whose whole window lies inside the input run
+ * in register blocks of RB pixels without bounds checks; the others, and rows
+ * whose window is cut by the top or bottom edge, take the bordered path. */
+static inline AI TGT void FAM(nhwc_row)(const sepconv_params *p, const float *taps,
+                                        const float *x, int64_t oh, float *drow, int64_t ldd,
+                                        const int PERM, const int32_t *idxtab) {
+    const int64_t c = p->c, w = p->w, wo = p->wo, kh = p->kh, kw = p->kw, sw = p->sw;
+    int64_t a0, a1;
+    FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, p->h, &a0, &a1);
+    const int64_t ih0 = oh * p->sh - p->pad_top;
+    /* interior columns [owl, owh): ow*sw - pl >= 0 and ow*sw - pl + (kw-1)*dw <= w-1 */
+    int64_t owl = (p->pad_left + sw - 1) / sw;
+    const int64_t last = w - 1 - (kw - 1) * p->dw + p->pad_left;
+    int64_t owh = last < 0 ? 0 : last / sw + 1;
+    if (owl > wo) owl = wo;
+    if (owh > wo) owh = wo;
+    if (owh < owl) owh = owl;
+    const int full_rows = a0 == 0 && a1 == kh;
+    int64_t ow = 0;
+#define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
+#define BORDER(o)                                                                          \
+    do {                                                                                   \
+        int64_t b0_, b1_;                                                                  \
+        FAM(tap_range)(o, sw, kw, p->dw, p->pad_left, w, &b0_, &b1_);                      \
+        FAM(nhwc_px)(p, taps, x, XO(o), drow + (o) * ldd, ldd, a0, a1, b0_, b1_, 1, 0, 0,  \
+                     PERM, idxtab);                                                        \
+    } while (0)
+    for (; ow < owl; ow++) BORDER(ow);
+    if (full_rows && kh == 3 && kw == 3 && sw == 1) {
+        for (; ow + RB <= owh; ow += RB)
+            FAM(nhwc_px)(p, taps, x, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, RB, 3, 1, PERM,
+                         idxtab);
+    } else if (full_rows && kh == 3 && kw == 3 && sw == 2) {
+        for (; ow + RB <= owh; ow += RB)
+            FAM(nhwc_px)(p, taps, x, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, RB, 3, 2, PERM,
+                         idxtab);
+    } else {
+        for (; ow + RB <= owh; ow += RB)
+            FAM(nhwc_px)(p, taps, x, XO(ow), drow + ow * ldd, ldd, a0, a1, 0, kw, RB, 0, 0, PERM,
+                         idxtab);
+    }
+    for (; ow < owh; ow++)
+        FAM(nhwc_px)(p, taps, x, XO(ow), drow + ow * ldd, ldd, a0, a1, 0, kw, 1, 0, 0, PERM,
+                     idxtab);
+    for (; ow < wo; ow++) BORDER(ow);
+#undef BORDER
+#undef XO
+}
+
+static TGT void FAM(nhwc_rows_m1)(const sepconv_params *p, const float *taps, const float *x,
+                                  int64_t oh0, int64_t oh1, float *d, int64_t ldd,
+                                  const int32_t *idxtab) {
+    for (int64_t oh = oh0; oh < oh1; oh++)
+        FAM(nhwc_row)(p, taps, x, oh, d + (oh - oh0) * p->wo * ldd, ldd, 0, idxtab);
+}
+
+static TGT void FAM(nhwc_rows_perm)(const sepconv_params *p, const float *taps, const float *x,
+                                    int64_t oh0, int64_t oh1, float *d, int64_t ldd,
+                                    const int32_t *idxtab) {
+    for (int64_t oh = oh0; oh < oh1; oh++)
+        FAM(nhwc_row)(p, taps, x, oh, d + (oh - oh0) * p->wo * ldd, ldd, 1, idxtab);
+}
+
+static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const float *x,
+                          int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
+    const int64_t m = p->m, cm = p->c * m, nblk = sepconv_round_up(cm, VL) / VL;
+    if (m == 1) {
+        static const int32_t ident[VL] = {0};
+        FAM(nhwc_rows_m1)(p, taps, x, oh0, oh1, d, ldd, ident);
+        return SEPCONV_OK;
+    }
+    /* Depth multiplier: lane l of output block q0 reads input channel
+     * (q0 + l) / m, i.e. lane (q0 + l) / m - q0 / m of a load at q0 / m. */
+    int32_t *idxtab = (int32_t *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
+                                                 (size_t)(nblk * VL) * sizeof(int32_t));
+    if (!idxtab) return SEPCONV_ENOMEM;
+    for (int64_t b = 0; b < nblk; b++)
+        for (int64_t l = 0; l < VL; l++) {
+            const int64_t q0 = b * VL, q = q0 + l < cm ? q0 + l : q0;
+            idxtab[b * VL + l] = (int32_t)(q / m - q0 / m);
+        }
+    FAM(nhwc_rows_perm)(p, taps, x, oh0, oh1, d, ldd, idxtab);
+    return SEPCONV_OK;
+}
+
+/* ---------------------------------------------------------------- NCHW */
+
+/* n <= VL input values xr[0], xr[sw], ..., xr[(n-1)*sw] into lanes 0..n-1. */
+static inline AI TGT vec FAM(load_strided)(const float *xr, int64_t sw, int64_t n, ivec gidx) {
+    if (sw == 1) return n >= VL ? V_LOAD(xr) : V_LOADM(xr, M_FIRST(n));
+    if (sw == 2 && n >= VL) /* the last lane of hi is not needed and may be past the end */
+        return V_EVEN(V_LOAD(xr), V_LOADM(xr + VL, M_FIRST(VL - 1)));
+    return V_GATHERM(xr, gidx, M_FIRST(n));
+}
+
+/* One output row of channel q, accumulated in place in d: each tap (a, b)
+ * covers the output columns where it falls inside the input, so every
+ * element receives its in-bounds taps in (a, b) order. */
+static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const float *x,
+                               int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
+    const int64_t h = p->h, w = p->w, wo = p->wo, kh = p->kh, kw = p->kw, sw = p->sw;
+    const int64_t cm = p->c * p->m;
+    int32_t lane_sw[VL];
+    for (int l = 0; l < VL; l++) lane_sw[l] = (int32_t)(l * sw);
+    const ivec gidx = I_LOAD(lane_sw);
+    /* valid output columns of each kernel column b */
+    for (int64_t q = 0; q < cm; q++) {
+        const float *xc = x + (q / p->m) * h * w;
+        const float *tq = taps + q * kh * kw;
+        for (int64_t oh = oh0; oh < oh1; oh++) {
+            float *dr = d + q * ldd + (oh - oh0) * wo;
+            int64_t ow;
+            for (ow = 0; ow + VL <= wo; ow += VL) V_STORE(dr + ow, V_ZERO());
+            if (ow < wo) V_STOREM(dr + ow, M_FIRST(wo - ow), V_ZERO());
+            int64_t a0, a1;
+            FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, h, &a0, &a1);
+            for (int64_t a = a0; a < a1; a++) {
+                const float *xr = xc + (oh * p->sh + a * p->dh - p->pad_top) * w;
+                for (int64_t b = 0; b < kw; b++) {
+                    const int64_t off = b * p->dw - p->pad_left; /* iw = ow*sw + off */
+                    int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+                    int64_t hi = w - 1 - off < 0 ? 0 : (w - 1 - off) / sw + 1;
+                    if (hi > wo) hi = wo;
+                    if (lo >= hi) continue;
+                    const vec tv = V_SET1(tq[a * kw + b]);
+                    for (ow = lo; ow < hi; ow += VL) {
+                        const int64_t n = hi - ow < VL ? hi - ow : VL;
+                        const vec xv = FAM(load_strided)(xr + ow * sw + off, sw, n, gidx);
+                        if (n == VL) {
+                            V_STORE(dr + ow, V_FMA(xv, tv, V_LOAD(dr + ow)));
+                        } else {
+                            const vmask mk = M_FIRST(n);
+                            V_STOREM(dr + ow, mk, V_FMA(xv, tv, V_LOADM(dr + ow, mk)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+static int FAM(rows)(const sepconv_params *p, const float *taps, const float *x, int64_t oh0,
+                     int64_t oh1, float *d, int64_t ldd) {
+    if (p->layout == SEPCONV_NCHW) {
+        FAM(nchw_rows)(p, taps, x, oh0, oh1, d, ldd);
+        return SEPCONV_OK;
+    }
+    return FAM(nhwc_rows)(p, taps, x, oh0, oh1, d, ldd);
+}
+
+#undef AI
+#undef RB
