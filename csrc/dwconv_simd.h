@@ -87,121 +87,134 @@ static inline AI TGT void FAM(nhwc_blk)(const float *x, int64_t xo, const float 
     }
 }
 
-/* All channel blocks of R pixels.  KH, KW, SW are 0 (read from p) or the
- * constant kernel height, width and column stride of a specialised path. */
-static inline AI TGT void FAM(nhwc_px)(const sepconv_params *p, const float *taps,
-                                       const float *x, int64_t xo, float *dp, int64_t ldd,
+/* A run of output columns [ow0, ow1) that share one valid kernel-column range
+ * [b0, b1).  There are at most 2*kw + 1 runs: both ends only move one way. */
+typedef struct FAM(run) { int64_t ow0, ow1, b0, b1; } FAM(run);
+
+typedef struct FAM(ctx) {
+    const sepconv_params *p;
+    const float *taps, *x;
+    const int32_t *idxtab; /* per channel block: input lane of each output lane (m > 1) */
+    const FAM(run) *runs;
+    int64_t nruns, nblk, group; /* channel blocks, and how many to do per column sweep */
+} FAM(ctx);
+
+/* Channel blocks [g0, g1) of R pixels.  KW and SW are 0 (read from p) or the
+ * constant kernel width and column stride of a specialised path. */
+static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, float *dp, int64_t ldd,
                                        int64_t a0, int64_t a1, int64_t b0, int64_t b1,
-                                       const int R, const int KW, const int SW, const int PERM,
-                                       const int32_t *idxtab) {
+                                       int64_t g0, int64_t g1, const int R, const int KW,
+                                       const int SW, const int PERM) {
+    const sepconv_params *p = cx->p;
     const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m;
     const int64_t cmp = sepconv_round_up(cm, VL), kw = KW ? KW : p->kw;
     const int64_t rstep = p->dh * p->w * c, cstep = p->dw * c, pstep = (SW ? SW : p->sw) * c;
-    const vmask none = M_FIRST(VL);
-    ivec idx = I_LOAD(idxtab);
-    int64_t q0 = 0, blk = 0;
-    for (; q0 + VL <= cm; q0 += VL, blk++) {
-        if (PERM) {
-            /* the input channels of this block may run past c: load masked */
-            const int64_t c0 = q0 / m;
-            idx = I_LOAD(idxtab + blk * VL);
-            FAM(nhwc_blk)(x + c0, xo, taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp, rstep,
-                          cstep, pstep, R, 1, 0, M_FIRST(c - c0), none, 1, idx);
+    const vmask all = M_FIRST(VL);
+    ivec idx = I_LOAD(cx->idxtab);
+    for (int64_t blk = g0; blk < g1; blk++) {
+        const int64_t q0 = blk * VL, c0 = q0 / m;
+        if (PERM) idx = I_LOAD(cx->idxtab + blk * VL);
+        if (q0 + VL <= cm) {
+            /* with m > 1 the block's input channels may run past c: load masked */
+            FAM(nhwc_blk)(cx->x + c0, xo, cx->taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp,
+                          rstep, cstep, pstep, R, PERM, 0, PERM ? M_FIRST(c - c0) : all, all,
+                          PERM, idx);
         } else {
-            FAM(nhwc_blk)(x + q0, xo, taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp, rstep,
-                          cstep, pstep, R, 0, 0, none, none, 0, idx);
+            FAM(nhwc_blk)(cx->x + c0, xo, cx->taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp,
+                          rstep, cstep, pstep, R, 1, 1, M_FIRST(c - c0), M_FIRST(cm - q0), PERM,
+                          idx);
         }
-    }
-    if (q0 < cm) {
-        const int64_t c0 = q0 / m;
-        if (PERM) idx = I_LOAD(idxtab + blk * VL);
-        FAM(nhwc_blk)(x + c0, xo, taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep,
-                      pstep, R, 1, 1, M_FIRST(c - c0), M_FIRST(cm - q0), PERM, idx);
     }
 }
 
-/* One output row.  The columns whose whole window lies inside the input run
- * in register blocks of RB pixels without bounds checks; the others, and rows
- * whose window is cut by the top or bottom edge, take the bordered path. */
-static inline AI TGT void FAM(nhwc_row)(const sepconv_params *p, const float *taps,
-                                        const float *x, int64_t oh, float *drow, int64_t ldd,
-                                        const int PERM, const int32_t *idxtab) {
-    const int64_t c = p->c, w = p->w, wo = p->wo, kh = p->kh, kw = p->kw, sw = p->sw;
+/* One output row.  Channel blocks are swept in groups small enough that the
+ * input window of a register block stays in L1; within a group, each run of
+ * columns with the same valid taps goes in register blocks of RB pixels with
+ * no bounds checks (3x3 stride 1 and 2 with constant loop bounds). */
+static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *drow,
+                                        int64_t ldd, const int PERM) {
+    const sepconv_params *p = cx->p;
+    const int64_t c = p->c, w = p->w, kh = p->kh, kw = p->kw, sw = p->sw;
     int64_t a0, a1;
     FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, p->h, &a0, &a1);
     const int64_t ih0 = oh * p->sh - p->pad_top;
-    /* interior columns [owl, owh): ow*sw - pl >= 0 and ow*sw - pl + (kw-1)*dw <= w-1 */
-    int64_t owl = (p->pad_left + sw - 1) / sw;
-    const int64_t last = w - 1 - (kw - 1) * p->dw + p->pad_left;
-    int64_t owh = last < 0 ? 0 : last / sw + 1;
-    if (owl > wo) owl = wo;
-    if (owh > wo) owh = wo;
-    if (owh < owl) owh = owl;
-    const int full_rows = a0 == 0 && a1 == kh;
-    int64_t ow = 0;
+    const int spec = a0 == 0 && a1 == kh && kh == 3 && kw == 3 && (sw == 1 || sw == 2);
 #define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
-#define BORDER(o)                                                                          \
-    do {                                                                                   \
-        int64_t b0_, b1_;                                                                  \
-        FAM(tap_range)(o, sw, kw, p->dw, p->pad_left, w, &b0_, &b1_);                      \
-        FAM(nhwc_px)(p, taps, x, XO(o), drow + (o) * ldd, ldd, a0, a1, b0_, b1_, 1, 0, 0,  \
-                     PERM, idxtab);                                                        \
-    } while (0)
-    for (; ow < owl; ow++) BORDER(ow);
-    if (full_rows && kh == 3 && kw == 3 && sw == 1) {
-        for (; ow + RB <= owh; ow += RB)
-            FAM(nhwc_px)(p, taps, x, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, RB, 3, 1, PERM,
-                         idxtab);
-    } else if (full_rows && kh == 3 && kw == 3 && sw == 2) {
-        for (; ow + RB <= owh; ow += RB)
-            FAM(nhwc_px)(p, taps, x, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, RB, 3, 2, PERM,
-                         idxtab);
-    } else {
-        for (; ow + RB <= owh; ow += RB)
-            FAM(nhwc_px)(p, taps, x, XO(ow), drow + ow * ldd, ldd, a0, a1, 0, kw, RB, 0, 0, PERM,
-                         idxtab);
+    for (int64_t g0 = 0; g0 < cx->nblk; g0 += cx->group) {
+        const int64_t g1 = g0 + cx->group < cx->nblk ? g0 + cx->group : cx->nblk;
+        for (int64_t ri = 0; ri < cx->nruns; ri++) {
+            const FAM(run) rn = cx->runs[ri];
+            int64_t ow = rn.ow0;
+            if (spec && rn.b0 == 0 && rn.b1 == 3 && sw == 1) {
+                for (; ow + RB <= rn.ow1; ow += RB)
+                    FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, g0, g1, RB, 3, 1,
+                                 PERM);
+            } else if (spec && rn.b0 == 0 && rn.b1 == 3) {
+                for (; ow + RB <= rn.ow1; ow += RB)
+                    FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, g0, g1, RB, 3, 2,
+                                 PERM);
+            } else {
+                for (; ow + RB <= rn.ow1; ow += RB)
+                    FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1,
+                                 RB, 0, 0, PERM);
+            }
+            for (; ow < rn.ow1; ow++)
+                FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1, 1,
+                             0, 0, PERM);
+        }
     }
-    for (; ow < owh; ow++)
-        FAM(nhwc_px)(p, taps, x, XO(ow), drow + ow * ldd, ldd, a0, a1, 0, kw, 1, 0, 0, PERM,
-                     idxtab);
-    for (; ow < wo; ow++) BORDER(ow);
-#undef BORDER
 #undef XO
 }
 
-static TGT void FAM(nhwc_rows_m1)(const sepconv_params *p, const float *taps, const float *x,
-                                  int64_t oh0, int64_t oh1, float *d, int64_t ldd,
-                                  const int32_t *idxtab) {
+static TGT void FAM(nhwc_rows_m1)(const FAM(ctx) *cx, int64_t oh0, int64_t oh1, float *d,
+                                  int64_t ldd) {
     for (int64_t oh = oh0; oh < oh1; oh++)
-        FAM(nhwc_row)(p, taps, x, oh, d + (oh - oh0) * p->wo * ldd, ldd, 0, idxtab);
+        FAM(nhwc_row)(cx, oh, d + (oh - oh0) * cx->p->wo * ldd, ldd, 0);
 }
 
-static TGT void FAM(nhwc_rows_perm)(const sepconv_params *p, const float *taps, const float *x,
-                                    int64_t oh0, int64_t oh1, float *d, int64_t ldd,
-                                    const int32_t *idxtab) {
+static TGT void FAM(nhwc_rows_perm)(const FAM(ctx) *cx, int64_t oh0, int64_t oh1, float *d,
+                                    int64_t ldd) {
     for (int64_t oh = oh0; oh < oh1; oh++)
-        FAM(nhwc_row)(p, taps, x, oh, d + (oh - oh0) * p->wo * ldd, ldd, 1, idxtab);
+        FAM(nhwc_row)(cx, oh, d + (oh - oh0) * cx->p->wo * ldd, ldd, 1);
 }
 
 static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const float *x,
                           int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
     const int64_t m = p->m, cm = p->c * m, nblk = sepconv_round_up(cm, VL) / VL;
-    if (m == 1) {
-        static const int32_t ident[VL] = {0};
-        FAM(nhwc_rows_m1)(p, taps, x, oh0, oh1, d, ldd, ident);
-        return SEPCONV_OK;
+    const int64_t maxruns = 2 * p->kw + 2;
+    const size_t run_bytes = (size_t)maxruns * sizeof(FAM(run));
+    char *buf = (char *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
+                                        run_bytes + (size_t)(nblk * VL) * sizeof(int32_t));
+    if (!buf) return SEPCONV_ENOMEM;
+    FAM(run) *runs = (FAM(run) *)buf;
+    int32_t *idxtab = (int32_t *)(buf + run_bytes);
+    int64_t nruns = 0;
+    for (int64_t ow = 0; ow < p->wo; ow++) {
+        int64_t b0, b1;
+        FAM(tap_range)(ow, p->sw, p->kw, p->dw, p->pad_left, p->w, &b0, &b1);
+        if (nruns > 0 && runs[nruns - 1].b0 == b0 && runs[nruns - 1].b1 == b1) {
+            runs[nruns - 1].ow1 = ow + 1;
+        } else {
+            FAM(run) rn = {ow, ow + 1, b0, b1};
+            runs[nruns++] = rn;
+        }
     }
     /* Depth multiplier: lane l of output block q0 reads input channel
      * (q0 + l) / m, i.e. lane (q0 + l) / m - q0 / m of a load at q0 / m. */
-    int32_t *idxtab = (int32_t *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
-                                                 (size_t)(nblk * VL) * sizeof(int32_t));
-    if (!idxtab) return SEPCONV_ENOMEM;
     for (int64_t b = 0; b < nblk; b++)
         for (int64_t l = 0; l < VL; l++) {
             const int64_t q0 = b * VL, q = q0 + l < cm ? q0 + l : q0;
             idxtab[b * VL + l] = (int32_t)(q / m - q0 / m);
         }
-    FAM(nhwc_rows_perm)(p, taps, x, oh0, oh1, d, ldd, idxtab);
+    /* channel blocks per sweep: the register block's input window, counted in
+     * cache lines, should fit in about half of L1 */
+    int64_t cols = (RB - 1) * p->sw + (p->kw - 1) * p->dw + 1;
+    if (cols > RB * p->kw) cols = RB * p->kw;
+    int64_t group = 24576 / (p->kh * cols * 64);
+    group = (group < 1 ? 1 : group) * (64 / (VL * (int64_t)sizeof(float)));
+    FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group};
+    if (m == 1) FAM(nhwc_rows_m1)(&cx, oh0, oh1, d, ldd);
+    else FAM(nhwc_rows_perm)(&cx, oh0, oh1, d, ldd);
     return SEPCONV_OK;
 }
 
