@@ -228,9 +228,30 @@ static inline AI TGT vec FAM(load_strided)(const float *xr, int64_t sw, int64_t 
     return V_GATHERM(xr, gidx, M_FIRST(n));
 }
 
-/* One output row of channel q, accumulated in place in d: each tap (a, b)
- * covers the output columns where it falls inside the input, so every
- * element receives its in-bounds taps in (a, b) order. */
+/* Output columns [ow0, ow1) of one row whose kernel columns are all inside
+ * the input, VL at a time, accumulated in registers over the taps of rows
+ * [a0, a1) in (a, b) order.  KH, KW, SW are 0 (read from p) or constants. */
+static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const float *xc,
+                                        const float *tq, float *dr, int64_t ih0, int64_t a0,
+                                        int64_t a1, int64_t ow0, int64_t ow1, ivec gidx,
+                                        const int KW, const int SW) {
+    const int64_t kw = KW ? KW : p->kw, sw = SW ? SW : p->sw, w = p->w;
+    for (int64_t ow = ow0; ow < ow1; ow += VL) {
+        const int64_t n = ow1 - ow < VL ? ow1 - ow : VL;
+        vec acc = V_ZERO();
+        for (int64_t a = a0; a < a1; a++) {
+            const float *xr = xc + (ih0 + a * p->dh) * w + ow * sw - p->pad_left;
+            for (int64_t b = 0; b < kw; b++)
+                acc = V_FMA(FAM(load_strided)(xr + b * p->dw, sw, n, gidx),
+                            V_SET1(tq[a * kw + b]), acc);
+        }
+        if (n == VL) V_STORE(dr + ow, acc);
+        else V_STOREM(dr + ow, M_FIRST(n), acc);
+    }
+}
+
+/* One output row of channel q: the interior columns in vectors, the few
+ * columns whose window is cut by the left or right edge one at a time. */
 static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const float *x,
                                int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
     const int64_t h = p->h, w = p->w, wo = p->wo, kh = p->kh, kw = p->kw, sw = p->sw;
@@ -238,38 +259,38 @@ static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const
     int32_t lane_sw[VL];
     for (int l = 0; l < VL; l++) lane_sw[l] = (int32_t)(l * sw);
     const ivec gidx = I_LOAD(lane_sw);
-    /* valid output columns of each kernel column b */
+    int64_t owl = (p->pad_left + sw - 1) / sw;
+    const int64_t last = w - 1 - (kw - 1) * p->dw + p->pad_left;
+    int64_t owh = last < 0 ? 0 : last / sw + 1;
+    if (owl > wo) owl = wo;
+    if (owh > wo) owh = wo;
+    if (owh < owl) owh = owl;
     for (int64_t q = 0; q < cm; q++) {
         const float *xc = x + (q / p->m) * h * w;
         const float *tq = taps + q * kh * kw;
         for (int64_t oh = oh0; oh < oh1; oh++) {
             float *dr = d + q * ldd + (oh - oh0) * wo;
-            int64_t ow;
-            for (ow = 0; ow + VL <= wo; ow += VL) V_STORE(dr + ow, V_ZERO());
-            if (ow < wo) V_STOREM(dr + ow, M_FIRST(wo - ow), V_ZERO());
+            const int64_t ih0 = oh * p->sh - p->pad_top;
             int64_t a0, a1;
             FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, h, &a0, &a1);
-            for (int64_t a = a0; a < a1; a++) {
-                const float *xr = xc + (oh * p->sh + a * p->dh - p->pad_top) * w;
-                for (int64_t b = 0; b < kw; b++) {
-                    const int64_t off = b * p->dw - p->pad_left; /* iw = ow*sw + off */
-                    int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-                    int64_t hi = w - 1 - off < 0 ? 0 : (w - 1 - off) / sw + 1;
-                    if (hi > wo) hi = wo;
-                    if (lo >= hi) continue;
-                    const vec tv = V_SET1(tq[a * kw + b]);
-                    for (ow = lo; ow < hi; ow += VL) {
-                        const int64_t n = hi - ow < VL ? hi - ow : VL;
-                        const vec xv = FAM(load_strided)(xr + ow * sw + off, sw, n, gidx);
-                        if (n == VL) {
-                            V_STORE(dr + ow, V_FMA(xv, tv, V_LOAD(dr + ow)));
-                        } else {
-                            const vmask mk = M_FIRST(n);
-                            V_STOREM(dr + ow, mk, V_FMA(xv, tv, V_LOADM(dr + ow, mk)));
-                        }
-                    }
-                }
+            for (int64_t ow = 0; ow < wo; ow++) {
+                if (ow == owl) ow = owh;
+                if (ow >= wo) break;
+                int64_t b0, b1;
+                FAM(tap_range)(ow, sw, kw, p->dw, p->pad_left, w, &b0, &b1);
+                float acc = 0.0f;
+                for (int64_t a = a0; a < a1; a++)
+                    for (int64_t b = b0; b < b1; b++)
+                        acc += xc[(ih0 + a * p->dh) * w + ow * sw + b * p->dw - p->pad_left] *
+                               tq[a * kw + b];
+                dr[ow] = acc;
             }
+            if (a0 == 0 && a1 == 3 && kh == 3 && kw == 3 && sw == 1)
+                FAM(nchw_seg)(p, xc, tq, dr, ih0, 0, 3, owl, owh, gidx, 3, 1);
+            else if (a0 == 0 && a1 == 3 && kh == 3 && kw == 3 && sw == 2)
+                FAM(nchw_seg)(p, xc, tq, dr, ih0, 0, 3, owl, owh, gidx, 3, 2);
+            else
+                FAM(nchw_seg)(p, xc, tq, dr, ih0, a0, a1, owl, owh, gidx, 0, 0);
         }
     }
 }
