@@ -212,6 +212,9 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const floa
     if (cols > RB * p->kw) cols = RB * p->kw;
     int64_t group = 24576 / (p->kh * cols * 64);
     group = (group < 1 ? 1 : group) * (64 / (VL * (int64_t)sizeof(float)));
+    /* widely dilated windows are not reused from L1 by the next block anyway:
+     * sweep all channels of a pixel block, which streams memory in order */
+    if ((p->kw - 1) * p->dw >= RB) group = nblk;
     FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group};
     if (m == 1) FAM(nhwc_rows_m1)(&cx, oh0, oh1, d, ldd);
     else FAM(nhwc_rows_perm)(&cx, oh0, oh1, d, ldd);
