@@ -1,16 +1,31 @@
-/* STUB: forwards to the reference family until the optimised kernels land. */
+/* Portable depthwise family (float32 and float64), also the one used on
+ * non-x86 machines.  The body is a template in dwconv_scalar_impl.h. */
 #include "kernels.h"
 
-static int64_t size_f32(const sepconv_params *p) { return sepconv_dw_ref_f32.packed_size(p); }
-static void pack_f32(const sepconv_params *p, const float *w, float *o) { sepconv_dw_ref_f32.pack(p, w, o); }
-static int rows_f32(const sepconv_params *p, const float *t, const float *x, int64_t a, int64_t b, float *d, int64_t ldd) {
-    return sepconv_dw_ref_f32.rows(p, t, x, a, b, d, ldd);
-}
-const sepconv_dw_kernels_f32 sepconv_dw_scalar_f32 = {size_f32, pack_f32, rows_f32};
-static int64_t size_f64(const sepconv_params *p) { return sepconv_dw_ref_f64.packed_size(p); }
-static void pack_f64(const sepconv_params *p, const double *w, double *o) { sepconv_dw_ref_f64.pack(p, w, o); }
-static int rows_f64(const sepconv_params *p, const double *t, const double *x, int64_t a, int64_t b, double *d, int64_t ldd) {
-    return sepconv_dw_ref_f64.rows(p, t, x, a, b, d, ldd);
-}
-const sepconv_dw_kernels_f64 sepconv_dw_scalar_f64 = {size_f64, pack_f64, rows_f64};
+#define DWS_CB 16 /* NHWC channels per accumulator block */
 
+/* Valid tap range [*lo, *hi) along one axis for output position o. */
+static inline void dws_tap_range(int64_t o, int64_t s, int64_t k, int64_t d, int64_t pad,
+                                 int64_t n, int64_t *lo, int64_t *hi) {
+    const int64_t i0 = o * s - pad; /* input index of tap 0 */
+    int64_t a = 0, b = k;
+    if (i0 < 0) a = (-i0 + d - 1) / d;
+    if (i0 + (k - 1) * d > n - 1) b = i0 > n - 1 ? 0 : (n - 1 - i0) / d + 1;
+    if (a > b) a = b;
+    *lo = a;
+    *hi = b;
+}
+
+#define T float
+#define SFX f32
+#include "dwconv_scalar_impl.h"
+#undef T
+#undef SFX
+const sepconv_dw_kernels_f32 sepconv_dw_scalar_f32 = {dws_size_f32, dws_pack_f32, dws_rows_f32};
+
+#define T double
+#define SFX f64
+#include "dwconv_scalar_impl.h"
+#undef T
+#undef SFX
+const sepconv_dw_kernels_f64 sepconv_dw_scalar_f64 = {dws_size_f64, dws_pack_f64, dws_rows_f64};

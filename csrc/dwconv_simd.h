@@ -1,0 +1,311 @@
+/* SIMD depthwise family body (float32), included by dwconv_avx2.c and
+ * dwconv_avx512.c after they define the vector vocabulary:
+ *
+ *   TGT                   function attribute selecting the instruction set
+ *   FAM(name)             name with the family suffix
+ *   VL                    lanes per vector
+ *   vec, vmask, ivec      float vector, lane mask, int32 index vector
+ *   V_ZERO() V_SET1(s) V_LOAD(p) V_STORE(p, v) V_FMA(a, b, c)
+ *   V_LOADM(p, m) V_STOREM(p, m, v)       masked (disabled lanes: read as 0, not written)
+ *   M_FIRST(n)            mask of the first min(n, VL) lanes
+ *   I_LOAD(p)             VL int32 from memory
+ *   V_PERM(idx, v)        v[idx[l]] in lane l
+ *   V_EVEN(lo, hi)        the even lanes of the 2*VL-lane vector lo:hi
+ *   V_GATHERM(p, idx, m)  p[idx[l]] in the enabled lanes, 0 elsewhere
+ *
+ * Packed taps.  NHWC: [kh*kw][CMP] with CMP = c*m rounded up to VL (zero
+ * lanes beyond c*m), so one aligned-stride vector load covers VL consecutive
+ * output channels q = c*m + mm.  NCHW: [c*m][kh*kw], each tap broadcast.
+ *
+ * Every output element starts from 0 and accumulates, by fused multiply-add,
+ * its in-bounds taps in the order (a, b); out-of-bounds taps are skipped as in
+ * the reference.  The order depends only on the params, never on the tile. */
+#include <string.h>
+
+#define AI __attribute__((always_inline))
+#define RB 8 /* output pixels per register block (NHWC) */
+
+static int64_t FAM(size)(const sepconv_params *p) {
+    const int64_t cm = p->c * p->m;
+    return p->kh * p->kw * (p->layout == SEPCONV_NCHW ? cm : sepconv_round_up(cm, VL));
+}
+
+static void FAM(pack)(const sepconv_params *p, const float *dw, float *taps) {
+    const int64_t cm = p->c * p->m, kk = p->kh * p->kw;
+    if (p->layout == SEPCONV_NCHW) {
+        for (int64_t q = 0; q < cm; q++)
+            for (int64_t k = 0; k < kk; k++) taps[q * kk + k] = dw[k * cm + q];
+        return;
+    }
+    const int64_t cmp = sepconv_round_up(cm, VL);
+    for (int64_t k = 0; k < kk; k++)
+        for (int64_t q = 0; q < cmp; q++) taps[k * cmp + q] = q < cm ? dw[k * cm + q] : 0.0f;
+}
+
+/* Valid tap range [*lo, *hi) along one axis for output position o. */
+static inline void FAM(tap_range)(int64_t o, int64_t s, int64_t k, int64_t d, int64_t pad,
+                                  int64_t n, int64_t *lo, int64_t *hi) {
+    const int64_t i0 = o * s - pad; /* input index of tap 0 */
+    int64_t a = 0, b = k;
+    if (i0 < 0) a = (-i0 + d - 1) / d;
+    if (i0 + (k - 1) * d > n - 1) b = i0 > n - 1 ? 0 : (n - 1 - i0) / d + 1;
+    if (a > b) a = b;
+    *lo = a;
+    *hi = b;
+}
+
+/* ---------------------------------------------------------------- NHWC */
+
+/* R consecutive output pixels times one vector of output channels.
+ * x is the image plus the block's first input channel; xo is the (possibly
+ * virtual, out-of-image) offset of tap (0, 0) of the first pixel.  R, KW and
+ * the flags are compile-time constants after inlining. */
+static inline AI TGT void FAM(nhwc_blk)(const float *x, int64_t xo, const float *t, float *dq,
+                                        int64_t ldd, int64_t a0, int64_t a1, int64_t b0,
+                                        int64_t b1, int64_t kw, int64_t cmp, int64_t rstep,
+                                        int64_t cstep, int64_t pstep, const int R,
+                                        const int XMASK, const int OMASK, vmask mx, vmask mo,
+                                        const int PERM, ivec idx) {
+    vec acc[RB];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) acc[r] = V_ZERO();
+    for (int64_t a = a0; a < a1; a++)
+        for (int64_t b = b0; b < b1; b++) {
+            const vec tv = V_LOAD(t + (a * kw + b) * cmp);
+            const float *xp = x + (xo + a * rstep + b * cstep);
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r++) {
+                vec xv = XMASK ? V_LOADM(xp + r * pstep, mx) : V_LOAD(xp + r * pstep);
+                if (PERM) xv = V_PERM(idx, xv);
+                acc[r] = V_FMA(xv, tv, acc[r]);
+            }
+        }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        if (OMASK) V_STOREM(dq + r * ldd, mo, acc[r]);
+        else V_STORE(dq + r * ldd, acc[r]);
+    }
+}
+
+/* A run of output columns [ow0, ow1) that share one valid kernel-column range
+ * [b0, b1).  There are at most 2*kw + 1 runs: both ends only move one way. */
+typedef struct FAM(run) { int64_t ow0, ow1, b0, b1; } FAM(run);
+
+typedef struct FAM(ctx) {
+    const sepconv_params *p;
+    const float *taps, *x;
+    const int32_t *idxtab; /* per channel block: input lane of each output lane (m > 1) */
+    const FAM(run) *runs;
+    int64_t nruns, nblk, group; /* channel blocks, and how many to do per column sweep */
+} FAM(ctx);
+
+/* Channel blocks [g0, g1) of R pixels.  KW and SW are 0 (read from p) or the
+ * constant kernel width and column stride of a specialised path. */
+static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, float *dp, int64_t ldd,
+                                       int64_t a0, int64_t a1, int64_t b0, int64_t b1,
+                                       int64_t g0, int64_t g1, const int R, const int KW,
+                                       const int SW, const int PERM) {
+    const sepconv_params *p = cx->p;
+    const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m;
+    const int64_t cmp = sepconv_round_up(cm, VL), kw = KW ? KW : p->kw;
+    const int64_t rstep = p->dh * p->w * c, cstep = p->dw * c, pstep = (SW ? SW : p->sw) * c;
+    const vmask all = M_FIRST(VL);
+    ivec idx = I_LOAD(cx->idxtab);
+    for (int64_t blk = g0; blk < g1; blk++) {
+        const int64_t q0 = blk * VL, c0 = q0 / m;
+        if (PERM) idx = I_LOAD(cx->idxtab + blk * VL);
+        if (q0 + VL <= cm) {
+            /* with m > 1 the block's input channels may run past c: load masked */
+            FAM(nhwc_blk)(cx->x + c0, xo, cx->taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp,
+                          rstep, cstep, pstep, R, PERM, 0, PERM ? M_FIRST(c - c0) : all, all,
+                          PERM, idx);
+        } else {
+            FAM(nhwc_blk)(cx->x + c0, xo, cx->taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp,
+                          rstep, cstep, pstep, R, 1, 1, M_FIRST(c - c0), M_FIRST(cm - q0), PERM,
+                          idx);
+        }
+    }
+}
+
+/* One output row.  Channel blocks are swept in groups small enough that the
+ * input window of a register block stays in L1; within a group, each run of
+ * columns with the same valid taps goes in register blocks of RB pixels with
+ * no bounds checks (3x3 stride 1 and 2 with constant loop bounds). */
+static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *drow,
+                                        int64_t ldd, const int PERM) {
+    const sepconv_params *p = cx->p;
+    const int64_t c = p->c, w = p->w, kh = p->kh, kw = p->kw, sw = p->sw;
+    int64_t a0, a1;
+    FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, p->h, &a0, &a1);
+    const int64_t ih0 = oh * p->sh - p->pad_top;
+    const int spec = a0 == 0 && a1 == kh && kh == 3 && kw == 3 && (sw == 1 || sw == 2);
+#define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
+    for (int64_t g0 = 0; g0 < cx->nblk; g0 += cx->group) {
+        const int64_t g1 = g0 + cx->group < cx->nblk ? g0 + cx->group : cx->nblk;
+        for (int64_t ri = 0; ri < cx->nruns; ri++) {
+            const FAM(run) rn = cx->runs[ri];
+            int64_t ow = rn.ow0;
+            if (spec && rn.b0 == 0 && rn.b1 == 3 && sw == 1) {
+                for (; ow + RB <= rn.ow1; ow += RB)
+                    FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, g0, g1, RB, 3, 1,
+                                 PERM);
+            } else if (spec && rn.b0 == 0 && rn.b1 == 3) {
+                for (; ow + RB <= rn.ow1; ow += RB)
+                    FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, g0, g1, RB, 3, 2,
+                                 PERM);
+            } else {
+                for (; ow + RB <= rn.ow1; ow += RB)
+                    FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1,
+                                 RB, 0, 0, PERM);
+            }
+            for (; ow < rn.ow1; ow++)
+                FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1, 1,
+                             0, 0, PERM);
+        }
+    }
+#undef XO
+}
+
+static TGT void FAM(nhwc_rows_m1)(const FAM(ctx) *cx, int64_t oh0, int64_t oh1, float *d,
+                                  int64_t ldd) {
+    for (int64_t oh = oh0; oh < oh1; oh++)
+        FAM(nhwc_row)(cx, oh, d + (oh - oh0) * cx->p->wo * ldd, ldd, 0);
+}
+
+static TGT void FAM(nhwc_rows_perm)(const FAM(ctx) *cx, int64_t oh0, int64_t oh1, float *d,
+                                    int64_t ldd) {
+    for (int64_t oh = oh0; oh < oh1; oh++)
+        FAM(nhwc_row)(cx, oh, d + (oh - oh0) * cx->p->wo * ldd, ldd, 1);
+}
+
+static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const float *x,
+                          int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
+    const int64_t m = p->m, cm = p->c * m, nblk = sepconv_round_up(cm, VL) / VL;
+    const int64_t maxruns = 2 * p->kw + 2;
+    const size_t run_bytes = (size_t)maxruns * sizeof(FAM(run));
+    char *buf = (char *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
+                                        run_bytes + (size_t)(nblk * VL) * sizeof(int32_t));
+    if (!buf) return SEPCONV_ENOMEM;
+    FAM(run) *runs = (FAM(run) *)buf;
+    int32_t *idxtab = (int32_t *)(buf + run_bytes);
+    int64_t nruns = 0;
+    for (int64_t ow = 0; ow < p->wo; ow++) {
+        int64_t b0, b1;
+        FAM(tap_range)(ow, p->sw, p->kw, p->dw, p->pad_left, p->w, &b0, &b1);
+        if (nruns > 0 && runs[nruns - 1].b0 == b0 && runs[nruns - 1].b1 == b1) {
+            runs[nruns - 1].ow1 = ow + 1;
+        } else {
+            FAM(run) rn = {ow, ow + 1, b0, b1};
+            runs[nruns++] = rn;
+        }
+    }
+    /* Depth multiplier: lane l of output block q0 reads input channel
+     * (q0 + l) / m, i.e. lane (q0 + l) / m - q0 / m of a load at q0 / m. */
+    for (int64_t b = 0; b < nblk; b++)
+        for (int64_t l = 0; l < VL; l++) {
+            const int64_t q0 = b * VL, q = q0 + l < cm ? q0 + l : q0;
+            idxtab[b * VL + l] = (int32_t)(q / m - q0 / m);
+        }
+    /* channel blocks per sweep: the register block's input window, counted in
+     * cache lines, should fit in about half of L1 */
+    int64_t cols = (RB - 1) * p->sw + (p->kw - 1) * p->dw + 1;
+    if (cols > RB * p->kw) cols = RB * p->kw;
+    int64_t group = 24576 / (p->kh * cols * 64);
+    group = (group < 1 ? 1 : group) * (64 / (VL * (int64_t)sizeof(float)));
+    /* widely dilated windows are not reused from L1 by the next block anyway:
+     * sweep all channels of a pixel block, which streams memory in order */
+    if ((p->kw - 1) * p->dw >= RB) group = nblk;
+    FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group};
+    if (m == 1) FAM(nhwc_rows_m1)(&cx, oh0, oh1, d, ldd);
+    else FAM(nhwc_rows_perm)(&cx, oh0, oh1, d, ldd);
+    return SEPCONV_OK;
+}
+
+/* ---------------------------------------------------------------- NCHW */
+
+/* n <= VL input values xr[0], xr[sw], ..., xr[(n-1)*sw] into lanes 0..n-1. */
+static inline AI TGT vec FAM(load_strided)(const float *xr, int64_t sw, int64_t n, ivec gidx) {
+    if (sw == 1) return n >= VL ? V_LOAD(xr) : V_LOADM(xr, M_FIRST(n));
+    if (sw == 2 && n >= VL) /* the last lane of hi is not needed and may be past the end */
+        return V_EVEN(V_LOAD(xr), V_LOADM(xr + VL, M_FIRST(VL - 1)));
+    return V_GATHERM(xr, gidx, M_FIRST(n));
+}
+
+/* Output columns [ow0, ow1) of one row whose kernel columns are all inside
+ * the input, VL at a time, accumulated in registers over the taps of rows
+ * [a0, a1) in (a, b) order.  KH, KW, SW are 0 (read from p) or constants. */
+static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const float *xc,
+                                        const float *tq, float *dr, int64_t ih0, int64_t a0,
+                                        int64_t a1, int64_t ow0, int64_t ow1, ivec gidx,
+                                        const int KW, const int SW) {
+    const int64_t kw = KW ? KW : p->kw, sw = SW ? SW : p->sw, w = p->w;
+    for (int64_t ow = ow0; ow < ow1; ow += VL) {
+        const int64_t n = ow1 - ow < VL ? ow1 - ow : VL;
+        vec acc = V_ZERO();
+        for (int64_t a = a0; a < a1; a++) {
+            const float *xr = xc + (ih0 + a * p->dh) * w + ow * sw - p->pad_left;
+            for (int64_t b = 0; b < kw; b++)
+                acc = V_FMA(FAM(load_strided)(xr + b * p->dw, sw, n, gidx),
+                            V_SET1(tq[a * kw + b]), acc);
+        }
+        if (n == VL) V_STORE(dr + ow, acc);
+        else V_STOREM(dr + ow, M_FIRST(n), acc);
+    }
+}
+
+/* One output row of channel q: the interior columns in vectors, the few
+ * columns whose window is cut by the left or right edge one at a time. */
+static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const float *x,
+                               int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
+    const int64_t h = p->h, w = p->w, wo = p->wo, kh = p->kh, kw = p->kw, sw = p->sw;
+    const int64_t cm = p->c * p->m;
+    int32_t lane_sw[VL];
+    for (int l = 0; l < VL; l++) lane_sw[l] = (int32_t)(l * sw);
+    const ivec gidx = I_LOAD(lane_sw);
+    int64_t owl = (p->pad_left + sw - 1) / sw;
+    const int64_t last = w - 1 - (kw - 1) * p->dw + p->pad_left;
+    int64_t owh = last < 0 ? 0 : last / sw + 1;
+    if (owl > wo) owl = wo;
+    if (owh > wo) owh = wo;
+    if (owh < owl) owh = owl;
+    for (int64_t q = 0; q < cm; q++) {
+        const float *xc = x + (q / p->m) * h * w;
+        const float *tq = taps + q * kh * kw;
+        for (int64_t oh = oh0; oh < oh1; oh++) {
+            float *dr = d + q * ldd + (oh - oh0) * wo;
+            const int64_t ih0 = oh * p->sh - p->pad_top;
+            int64_t a0, a1;
+            FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, h, &a0, &a1);
+            for (int64_t ow = 0; ow < wo; ow++) {
+                if (ow == owl) ow = owh;
+                if (ow >= wo) break;
+                int64_t b0, b1;
+                FAM(tap_range)(ow, sw, kw, p->dw, p->pad_left, w, &b0, &b1);
+                float acc = 0.0f;
+                for (int64_t a = a0; a < a1; a++)
+                    for (int64_t b = b0; b < b1; b++)
+                        acc += xc[(ih0 + a * p->dh) * w + ow * sw + b * p->dw - p->pad_left] *
+                               tq[a * kw + b];
+                dr[ow] = acc;
+            }
+            if (a0 == 0 && a1 == 3 && kh == 3 && kw == 3 && sw == 1)
+                FAM(nchw_seg)(p, xc, tq, dr, ih0, 0, 3, owl, owh, gidx, 3, 1);
+            else if (a0 == 0 && a1 == 3 && kh == 3 && kw == 3 && sw == 2)
+                FAM(nchw_seg)(p, xc, tq, dr, ih0, 0, 3, owl, owh, gidx, 3, 2);
+            else
+                FAM(nchw_seg)(p, xc, tq, dr, ih0, a0, a1, owl, owh, gidx, 0, 0);
+        }
+    }
+}
+
+static int FAM(rows)(const sepconv_params *p, const float *taps, const float *x, int64_t oh0,
+                     int64_t oh1, float *d, int64_t ldd) {
+    if (p->layout == SEPCONV_NCHW) {
+        FAM(nchw_rows)(p, taps, x, oh0, oh1, d, ldd);
+        return SEPCONV_OK;
+    }
+    return FAM(nhwc_rows)(p, taps, x, oh0, oh1, d, ldd);
+}
+
+#undef AI
+#undef RB
