@@ -77,8 +77,11 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
             if (v == NV - 1) _mm512_mask_storeu_ps(cr + 16 * v, mlast, x);
             else _mm512_storeu_ps(cr + 16 * v, x);
         }
-        if (!vec_act) sepconv_act_apply_f32(act, cr, 16 * (NV - 1) + __builtin_popcount(mlast), 1);
     }
+    /* after every store: a call with accumulators live would spill them all */
+    if (!vec_act)
+        for (int r = 0; r < rows; r++)
+            sepconv_act_apply_f32(act, c + r * ldc, 16 * (NV - 1) + __builtin_popcount(mlast), 1);
 }
 
 static int64_t panel_width(const sepconv_params *p) {
