@@ -19,7 +19,8 @@
 #define TGT __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
 #define INL static inline __attribute__((always_inline)) TGT
 
-enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32 };
+enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32,
+       NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */ };
 
 INL __m512 act_vec(int act, __m512 x) {
     const __m512 zero = _mm512_setzero_ps();
@@ -43,12 +44,16 @@ INL __m512 act_vec(int act, __m512 x) {
  * (broadcast) rather than per column (vector). */
 INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
              int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
-             const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc) {
+             const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
+             const int load_c, const int finish) {
     __m512 acc[NHWC_MR][3];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
 #pragma GCC unroll 3
-        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = !load_c || r >= rows ? _mm512_setzero_ps()
+                        : v == NV - 1       ? _mm512_maskz_loadu_ps(mlast, c + r * ldc + 16 * v)
+                                            : _mm512_loadu_ps(c + r * ldc + 16 * v);
     for (int64_t kk = 0; kk < k; kk++) {
         __m512 bv[3];
 #pragma GCC unroll 3
@@ -63,6 +68,18 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
         }
         a += a_cs;
         b += b_rs;
+    }
+    if (!finish) { /* partial sums over a block of k: stored raw, resumed later */
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            if (r >= rows) break;
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++) {
+                if (v == NV - 1) _mm512_mask_storeu_ps(c + r * ldc + 16 * v, mlast, acc[r][v]);
+                else _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+            }
+        }
+        return;
     }
     const int vec_act = sepconv_gemm_act_is_simple(act);
 #pragma GCC unroll 16
@@ -104,9 +121,9 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
 #define NHWC_CASE(R)                                                                      \
     case R:                                                                               \
         if (nv == 2) ukr(R, 2, 0, k, a, ldd, 1, panel, NHWC_NR, m, panel + k * NHWC_NR, 0, \
-                         act, R, c, ldy);                                                  \
+                         act, R, c, ldy, 0, 1);                                                  \
         else ukr(R, 1, 0, k, a, ldd, 1, panel, NHWC_NR, m, panel + k * NHWC_NR, 0, act, R, \
-                 c, ldy);                                                                  \
+                 c, ldy, 0, 1);                                                            \
         break;
 
 TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, const float *a,
@@ -139,25 +156,23 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
 /* One NCHW micro-tile: channels of panel pi (rows), pixels i0.. (columns). */
 TGT static void nchw_block(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
                            int64_t npix, int64_t i0, int64_t pi, int64_t f1, float *y,
-                           int64_t ldy) {
+                           int64_t ldy, int64_t k0, int64_t k1) {
     const int64_t k = p->c * p->m, pstride = k * NCHW_MR + NCHW_MR;
-    const float *panel = wp + pi * pstride;
+    const float *panel = wp + pi * pstride, *bias = panel + k * NCHW_MR;
     const int64_t j0 = pi * NCHW_MR;
     const int rows = (int)(f1 - j0 < NCHW_MR ? f1 - j0 : NCHW_MR);
     const int64_t ncols = npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR;
     const int nv = (int)((ncols + 15) / 16);
     const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
-    const float *b = d + i0;
+    const float *a = panel + k0 * NCHW_MR, *b = d + k0 * ldd + i0;
+    const int load = k0 > 0, fin = k1 == k;
     float *c = y + j0 * ldy + i0;
     if (nv == 3)
-        ukr(NCHW_MR, 3, 1, k, panel, 1, NCHW_MR, b, ldd, m, panel + k * NCHW_MR, 1, p->act, rows,
-            c, ldy);
+        ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
     else if (nv == 2)
-        ukr(NCHW_MR, 2, 1, k, panel, 1, NCHW_MR, b, ldd, m, panel + k * NCHW_MR, 1, p->act, rows,
-            c, ldy);
+        ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
     else
-        ukr(NCHW_MR, 1, 1, k, panel, 1, NCHW_MR, b, ldd, m, panel + k * NCHW_MR, 1, p->act, rows,
-            c, ldy);
+        ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
 }
 
 TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
@@ -165,15 +180,21 @@ TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float 
     const int64_t k = p->c * p->m;
     const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
     if (sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float))) {
-        /* weights stay in L2; a K x 48 strip of d is reused by every panel */
+        /* weights stay in L2; a KC x 48 strip of d stays in L1 for every
+         * panel.  Blocks of k run in order, partial sums going through y, so
+         * each element still sums k = 0..K-1 in sequence. */
         for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
-            for (int64_t pi = p0; pi < p1; pi++)
-                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy);
+            for (int64_t k0 = 0; k0 < k; k0 += NCHW_KC) {
+                const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
+                for (int64_t pi = p0; pi < p1; pi++)
+                    nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, k0, k1);
+                if (k1 == k) break;
+            }
     } else {
         /* big weights: stream each panel once, reuse it over all pixels */
         for (int64_t pi = p0; pi < p1; pi++)
             for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
-                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy);
+                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k);
     }
 }
 
