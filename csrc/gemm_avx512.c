@@ -1,10 +1,209 @@
-/* STUB: forwards to the reference family until the optimised kernels land. */
+/* AVX-512 pointwise kernels (float32).
+ *
+ * One micro-kernel shape serves both layouts: C[rows x 16*NV] += A * B, where
+ * A is broadcast one element at a time (a[r*a_rs + k*a_cs]) and B is read as
+ * NV vectors per k (b[k*b_rs + ...]); C rows are contiguous.
+ *   NHWC: rows = pixels (A = d in place), columns = output channels (B = a
+ *         packed weight panel of 32 channels): 14 x 32, 28 accumulators.
+ *   NCHW: y^T = W^T d^T: rows = output channels (A = a packed W^T panel of 8),
+ *         columns = pixels (B = rows of d): 8 x 48, 24 accumulators.
+ * Every output element is a sequential FMA chain over k = 0..K-1 starting at
+ * zero, then + bias, then the activation: the same in interior and edge tiles,
+ * so the result does not depend on the tiling. */
 #include "kernels.h"
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
-static int64_t size_f32(const sepconv_params *p) { return sepconv_pw_ref_f32.packed_size(p); }
-static void pack_f32(const sepconv_params *p, const float *w, const float *b, float *o) { sepconv_pw_ref_f32.pack(p, w, b, o); }
-static void tile_f32(const sepconv_params *p, const float *wp, const float *d, int64_t ldd, int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
-    sepconv_pw_ref_f32.tile(p, wp, d, ldd, npix, f0, f1, y, ldy);
+#include <immintrin.h>
+#include "epilogue.h"
+#include "gemm_common.h"
+
+#define TGT __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+#define INL static inline __attribute__((always_inline)) TGT
+
+enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32,
+       NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */ };
+
+INL __m512 act_vec(int act, __m512 x) {
+    const __m512 zero = _mm512_setzero_ps();
+    switch (act) {
+    case SEPCONV_ACT_RELU: return _mm512_max_ps(zero, x); /* NaN in x comes through */
+    case SEPCONV_ACT_RELU6: return _mm512_min_ps(_mm512_set1_ps(6.f), _mm512_max_ps(zero, x));
+    case SEPCONV_ACT_LEAKY_RELU: {
+        __mmask16 neg = _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ);
+        return _mm512_mask_mul_ps(x, neg, x, _mm512_set1_ps(0.2f));
+    }
+    case SEPCONV_ACT_HARD_SIGMOID: {
+        __m512 v = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.2f)), _mm512_set1_ps(0.5f));
+        return _mm512_min_ps(_mm512_set1_ps(1.f), _mm512_max_ps(zero, v));
+    }
+    default: return x;
+    }
 }
-const sepconv_pw_kernels_f32 sepconv_pw_avx512_f32 = {size_f32, pack_f32, tile_f32, 1};
+
+/* C[MR x 16*NV]; the last vector column is loaded (if mask_b) and stored under
+ * mlast; only the first `rows` rows are stored.  bias_rows: bias is per row
+ * (broadcast) rather than per column (vector). */
+INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
+             int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
+             const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
+             const int load_c, const int finish) {
+    __m512 acc[NHWC_MR][3];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = !load_c || r >= rows ? _mm512_setzero_ps()
+                        : v == NV - 1       ? _mm512_maskz_loadu_ps(mlast, c + r * ldc + 16 * v)
+                                            : _mm512_loadu_ps(c + r * ldc + 16 * v);
+    for (int64_t kk = 0; kk < k; kk++) {
+        __m512 bv[3];
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
+                                             : _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            __m512 av = _mm512_set1_ps(a[r * a_rs]);
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+        a += a_cs;
+        b += b_rs;
+    }
+    if (!finish) { /* partial sums over a block of k: stored raw, resumed later */
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            if (r >= rows) break;
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++) {
+                if (v == NV - 1) _mm512_mask_storeu_ps(c + r * ldc + 16 * v, mlast, acc[r][v]);
+                else _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+            }
+        }
+        return;
+    }
+    const int vec_act = sepconv_gemm_act_is_simple(act);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+        if (r >= rows) break;
+        float *cr = c + r * ldc;
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++) {
+            __m512 bb = bias_rows ? _mm512_set1_ps(bias[r]) : _mm512_loadu_ps(bias + 16 * v);
+            __m512 x = _mm512_add_ps(acc[r][v], bb);
+            if (vec_act) x = act_vec(act, x);
+            if (v == NV - 1) _mm512_mask_storeu_ps(cr + 16 * v, mlast, x);
+            else _mm512_storeu_ps(cr + 16 * v, x);
+        }
+    }
+    /* after every store: a call with accumulators live would spill them all */
+    if (!vec_act)
+        for (int r = 0; r < rows; r++)
+            sepconv_act_apply_f32(act, c + r * ldc, 16 * (NV - 1) + __builtin_popcount(mlast), 1);
+}
+
+static int64_t panel_width(const sepconv_params *p) {
+    return p->layout == SEPCONV_NCHW ? NCHW_MR : NHWC_NR;
+}
+
+static int64_t size_f32(const sepconv_params *p) {
+    return sepconv_gemm_packed_size(p->c * p->m, p->f, panel_width(p));
+}
+
+static void pack_f32(const sepconv_params *p, const float *pw, const float *bias, float *wp) {
+    SEPCONV_GEMM_PACK(float, p->c * p->m, p->f, panel_width(p), pw, bias, wp);
+}
+
+static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
+    return (__mmask16)(n >= 16 ? 0xFFFF : ((1u << n) - 1));
+}
+
+/* NHWC rows of pixels i0.. with a constant row count: instantiations 1..14. */
+#define NHWC_CASE(R)                                                                      \
+    case R:                                                                               \
+        if (nv == 2) ukr(R, 2, 0, k, a, ldd, 1, panel, NHWC_NR, m, panel + k * NHWC_NR, 0, \
+                         act, R, c, ldy, 0, 1);                                                  \
+        else ukr(R, 1, 0, k, a, ldd, 1, panel, NHWC_NR, m, panel + k * NHWC_NR, 0, act, R, \
+                 c, ldy, 0, 1);                                                            \
+        break;
+
+TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, const float *a,
+                          int64_t ldd, const float *panel, int act, float *c, int64_t ldy) {
+    switch (rows) {
+        NHWC_CASE(1) NHWC_CASE(2) NHWC_CASE(3) NHWC_CASE(4) NHWC_CASE(5) NHWC_CASE(6)
+        NHWC_CASE(7) NHWC_CASE(8) NHWC_CASE(9) NHWC_CASE(10) NHWC_CASE(11) NHWC_CASE(12)
+        NHWC_CASE(13) NHWC_CASE(14)
+    default: break;
+    }
+}
+
+TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
+                          int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
+    const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
+    for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
+        const float *panel = wp + (j0 / NHWC_NR) * pstride;
+        const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
+        const int nv = ncols > 16 ? 2 : 1;
+        const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
+        int64_t i0 = 0;
+        for (; i0 + NHWC_MR <= npix; i0 += NHWC_MR)
+            nhwc_rows(NHWC_MR, nv, m, k, d + i0 * ldd, ldd, panel, p->act, y + i0 * ldy + j0, ldy);
+        if (i0 < npix)
+            nhwc_rows((int)(npix - i0), nv, m, k, d + i0 * ldd, ldd, panel, p->act,
+                      y + i0 * ldy + j0, ldy);
+    }
+}
+
+/* One NCHW micro-tile: channels of panel pi (rows), pixels i0.. (columns). */
+TGT static void nchw_block(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
+                           int64_t npix, int64_t i0, int64_t pi, int64_t f1, float *y,
+                           int64_t ldy, int64_t k0, int64_t k1) {
+    const int64_t k = p->c * p->m, pstride = k * NCHW_MR + NCHW_MR;
+    const float *panel = wp + pi * pstride, *bias = panel + k * NCHW_MR;
+    const int64_t j0 = pi * NCHW_MR;
+    const int rows = (int)(f1 - j0 < NCHW_MR ? f1 - j0 : NCHW_MR);
+    const int64_t ncols = npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR;
+    const int nv = (int)((ncols + 15) / 16);
+    const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
+    const float *a = panel + k0 * NCHW_MR, *b = d + k0 * ldd + i0;
+    const int load = k0 > 0, fin = k1 == k;
+    float *c = y + j0 * ldy + i0;
+    if (nv == 3)
+        ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+    else if (nv == 2)
+        ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+    else
+        ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+}
+
+TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
+                          int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
+    const int64_t k = p->c * p->m;
+    const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
+    if (sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float))) {
+        /* weights stay in L2; a KC x 48 strip of d stays in L1 for every
+         * panel.  Blocks of k run in order, partial sums going through y, so
+         * each element still sums k = 0..K-1 in sequence. */
+        for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
+            for (int64_t k0 = 0; k0 < k; k0 += NCHW_KC) {
+                const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
+                for (int64_t pi = p0; pi < p1; pi++)
+                    nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, k0, k1);
+                if (k1 == k) break;
+            }
+    } else {
+        /* big weights: stream each panel once, reuse it over all pixels */
+        for (int64_t pi = p0; pi < p1; pi++)
+            for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
+                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k);
+    }
+}
+
+static void tile_f32(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
+                     int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
+    if (npix <= 0 || f1 <= f0) return;
+    if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy);
+    else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy);
+}
+
+const sepconv_pw_kernels_f32 sepconv_pw_avx512_f32 = {size_f32, pack_f32, tile_f32, F_BLOCK};
 #endif

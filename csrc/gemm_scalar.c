@@ -1,16 +1,36 @@
-/* STUB: forwards to the reference family until the optimised kernels land. */
+/* Portable pointwise family (float32 and float64), also the one for aarch64
+ * and for every float64 run.  Products and sums are rounded separately
+ * (ISO C mode: gcc does not contract; clang is told so below), so the
+ * vectorised and edge paths give identical bits. */
+#include <string.h>
 #include "kernels.h"
+#include "epilogue.h"
+#include "gemm_common.h"
 
-static int64_t size_f32(const sepconv_params *p) { return sepconv_pw_ref_f32.packed_size(p); }
-static void pack_f32(const sepconv_params *p, const float *w, const float *b, float *o) { sepconv_pw_ref_f32.pack(p, w, b, o); }
-static void tile_f32(const sepconv_params *p, const float *wp, const float *d, int64_t ldd, int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
-    sepconv_pw_ref_f32.tile(p, wp, d, ldd, npix, f0, f1, y, ldy);
-}
-const sepconv_pw_kernels_f32 sepconv_pw_scalar_f32 = {size_f32, pack_f32, tile_f32, 1};
-static int64_t size_f64(const sepconv_params *p) { return sepconv_pw_ref_f64.packed_size(p); }
-static void pack_f64(const sepconv_params *p, const double *w, const double *b, double *o) { sepconv_pw_ref_f64.pack(p, w, b, o); }
-static void tile_f64(const sepconv_params *p, const double *wp, const double *d, int64_t ldd, int64_t npix, int64_t f0, int64_t f1, double *y, int64_t ldy) {
-    sepconv_pw_ref_f64.tile(p, wp, d, ldd, npix, f0, f1, y, ldy);
-}
-const sepconv_pw_kernels_f64 sepconv_pw_scalar_f64 = {size_f64, pack_f64, tile_f64, 1};
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
 
+#define T float
+#define SFX f32
+#define MR 4
+#define NR 8
+#define F_BLOCK 8
+#include "gemm_scalar_impl.h"
+#undef T
+#undef SFX
+#undef MR
+#undef NR
+#undef F_BLOCK
+
+#define T double
+#define SFX f64
+#define MR 4
+#define NR 4
+#define F_BLOCK 4
+#include "gemm_scalar_impl.h"
+#undef T
+#undef SFX
+#undef MR
+#undef NR
+#undef F_BLOCK

@@ -1,0 +1,44 @@
+/* Helpers shared by the pointwise (GEMM) families: the packed weight layout
+ * and small policy decisions.
+ *
+ * Packed layout: ceil(F / P) panels of P output channels each; panel q holds
+ * K rows of P weights (w[k][q*P + r], zero past F) followed by P biases (zero
+ * when there is no bias or past F).  The NHWC kernels vector-load a panel row;
+ * the NCHW kernels broadcast its elements (it is then a W^T micro-panel). */
+#ifndef SEPCONV_GEMM_COMMON_H
+#define SEPCONV_GEMM_COMMON_H
+
+#include <stdint.h>
+#include "sepconv.h"
+
+static inline int64_t sepconv_gemm_packed_size(int64_t k, int64_t f, int64_t pw) {
+    return (f + pw - 1) / pw * (k * pw + pw);
+}
+
+#define SEPCONV_GEMM_PACK(T, K, F, P, pw, bias, wp)                                      \
+    do {                                                                                 \
+        const int64_t k_ = (K), f_ = (F), p_ = (P);                                      \
+        for (int64_t q_ = 0; q_ * p_ < f_; q_++) {                                       \
+            T *o_ = (wp) + q_ * (k_ * p_ + p_);                                          \
+            for (int64_t kk_ = 0; kk_ <= k_; kk_++)                                      \
+                for (int64_t r_ = 0; r_ < p_; r_++) {                                    \
+                    const int64_t j_ = q_ * p_ + r_;                                     \
+                    T v_ = 0;                                                            \
+                    if (j_ < f_) v_ = kk_ < k_ ? (pw)[kk_ * f_ + j_] : ((bias) ? (bias)[j_] : (T)0); \
+                    o_[kk_ * p_ + r_] = v_;                                              \
+                }                                                                        \
+        }                                                                                \
+    } while (0)
+
+/* Activations every SIMD epilogue computes in registers; the rest go through
+ * sepconv_act_apply_* on the freshly stored tile. */
+static inline int sepconv_gemm_act_is_simple(int act) {
+    return act == SEPCONV_ACT_LINEAR || act == SEPCONV_ACT_RELU || act == SEPCONV_ACT_RELU6 ||
+           act == SEPCONV_ACT_LEAKY_RELU || act == SEPCONV_ACT_HARD_SIGMOID;
+}
+
+/* Whether a weight block of this many bytes can stay in a (per-core) L2
+ * beside the d tile; otherwise the kernels stream each panel once. */
+static inline int sepconv_gemm_weights_fit_l2(int64_t bytes) { return bytes <= 1024 * 1024; }
+
+#endif
