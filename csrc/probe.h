@@ -18,9 +18,11 @@ int sepconv_probe_peak_flops(int num_threads, double seconds, int isa,
                              double *flops, int *isa_used);
 
 /* Copies one buffer of nbytes into another on num_threads threads, `repeats`
- * times, and stores the best rate in *bytes_per_s, counting every byte once as
- * read and once as written (2 * nbytes per copy, as STREAM does).  nbytes
- * should be well above the last-level cache.  Returns a sepconv_status code. */
+ * times with streaming stores and `repeats` times with memcpy, and stores the
+ * best rate in *bytes_per_s, counting every byte once as read and once as
+ * written (2 * nbytes per copy, as STREAM does); streaming stores add no hidden
+ * write-allocate traffic.  nbytes should be well above the last-level cache.
+ * Returns a sepconv_status code. */
 int sepconv_probe_copy_bandwidth(int num_threads, int64_t nbytes, int repeats,
                                  double *bytes_per_s);
 
