@@ -223,7 +223,10 @@ cdef class Plan:
         else:
             self._check(src, n * h * w * p.c, "input", False)
             self._check(dst, n * ho * wo * p.f, "output", True)
-        cdef void *pk = array_data(self.packed)
+        # a local reference keeps the packed buffer alive while the GIL is released,
+        # even if another thread repacks this plan meanwhile
+        cdef cnp.ndarray packed = self.packed
+        cdef void *pk = array_data(packed)
         cdef void *s = array_data(src)
         cdef void *t = array_data(dst)
         with nogil:
