@@ -1,27 +1,29 @@
-"""sepconv: the layer through its public API, plus the kernel-level split
-(depthwise alone, pointwise alone, fused kernel) through sepconv._kernels.Plan.
+"""sepconv: the layer through its public API (SeparableConv2D; the timed call
+is layer(x), which allocates its output), plus the kernel-level split through
+sepconv._kernels.Plan with the same kernel family: fused kernel, depthwise
+alone and pointwise alone, each into preallocated buffers.
 
-Until the public layer exists (sepconv.SeparableConv2D), the "full call" is a
-thin Python wrapper over Plan.forward that does what the layer's call does:
-work out the geometry, allocate the output, run the fused kernel."""
+Without the public layer (an old build), the "full call" falls back to a thin
+wrapper over Plan.forward that allocates the output as the layer does."""
 
 import numpy as np
 
 import cases as suite
 
 _threads = 1
+_isa = None
 sepconv = None
 _kernels = None
 
 
 def setup(threads, variant):
-    global sepconv, _kernels, _threads
+    global sepconv, _kernels, _threads, _isa
     import sepconv as _sc
     from sepconv import _kernels as _k
     sepconv, _kernels, _threads = _sc, _k, threads
     if hasattr(sepconv, "set_num_threads"):
         sepconv.set_num_threads(threads)
-    isa = sepconv.selected_isa() if hasattr(sepconv, "selected_isa") else _kernels.best_isa()
+    isa = _isa = sepconv.selected_isa() if hasattr(sepconv, "selected_isa") else _kernels.best_isa()
     return {"version": getattr(sepconv, "__version__", "?"), "isa": isa,
             "openmp": _kernels.openmp_enabled(), "public_api": has_layer()}
 
@@ -45,7 +47,7 @@ class Impl:
         cm, k, s, d = case.c * case.m, case.k, case.stride, case.dilation
         first = case.data_format == "channels_first"
         self.plan = _kernels.Plan(np.float32, case.c, case.m, case.f, k, k, s, s, d, d,
-                                  first, "relu", True)
+                                  first, "relu", True, isa=_isa)
         self.plan.pack(np.ascontiguousarray(dw), np.ascontiguousarray(pw.reshape(cm, case.f)),
                        np.ascontiguousarray(bias))
         if first:
@@ -58,7 +60,7 @@ class Impl:
             layer = sepconv.SeparableConv2D(
                 case.f, case.k, strides=case.stride, padding=case.padding,
                 data_format=case.data_format, dilation_rate=case.dilation,
-                depth_multiplier=case.m, activation="relu")
+                depth_multiplier=case.m, activation="relu", num_threads=_threads)
             layer.build(x.shape)
             layer.set_weights([dw, pw, bias])
             self.layer = layer
