@@ -144,7 +144,7 @@ def plot(path, tables, peer_names):
         width = 0.8 / max(1, len(peer_names))
         for j, p in enumerate(peer_names):
             vals = [(r["peers"].get(p) / r["sepconv_s"]) if r["peers"].get(p) and r["sepconv_s"]
-                    else 0 for r in rows]
+                    else float("nan") for r in rows]
             ax.bar([i + j * width for i in range(len(rows))], vals, width,
                    label=PEER_LABELS.get(p, p))
         ax.axhline(1.0, color="k", lw=0.8)

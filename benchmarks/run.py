@@ -61,7 +61,7 @@ def run_worker(python, peer, threads, args, cases):
            "--batches", *map(str, args.batch), "--budget", str(args.budget),
            "--repeats", str(args.repeats), "--out", path, "--cases", *cases]
     if peer == "sepconv":
-        cmd += ["--probe", "--probe-bytes", str(args.probe_bytes)]
+        cmd += ["--probe", "--probe-bytes", str(args.probe_bytes), "--split-limit", str(args.split_limit)]
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, timeout=args.worker_timeout)
@@ -98,6 +98,8 @@ def main(argv=None):
     ap.add_argument("--probe-bytes", type=int, default=None,
                     help="bytes per buffer of the copy-bandwidth probe (default 1 GiB)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the workers")
+    ap.add_argument("--split-limit", type=float, default=1.0,
+                    help="skip the sepconv kernel split for calls slower than this (s)")
     ap.add_argument("--worker-timeout", type=float, default=1800.0)
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args(argv)

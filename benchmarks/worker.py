@@ -61,6 +61,8 @@ def main(argv=None):
     ap.add_argument("--batches", nargs="+", type=int, default=[1, 16])
     ap.add_argument("--budget", type=float, default=0.3, help="seconds of timed calls per measurement")
     ap.add_argument("--repeats", type=int, default=5, help="minimum timed calls per measurement")
+    ap.add_argument("--split-limit", type=float, default=1.0,
+                    help="sepconv only: skip the kernel split for calls slower than this (s)")
     ap.add_argument("--probe", action="store_true", help="sepconv only: measure peak and bandwidth")
     ap.add_argument("--probe-bytes", type=int, default=1 << 30)
     ap.add_argument("--out", required=True)
@@ -111,7 +113,9 @@ def main(argv=None):
                 impl = runner.build(case, batch, *data)
                 entry[f"b{batch}"] = timed(impl.call)
                 extra = getattr(impl, "extra_timings", None)
-                if extra is not None:
+                if extra is not None and entry[f"b{batch}"]["median_s"] > args.split_limit:
+                    entry[f"b{batch}"]["split_skipped"] = f"call slower than {args.split_limit} s"
+                elif extra is not None:
                     entry[f"b{batch}"]["split"] = extra(timed)
                 del impl, data
         except Exception as exc:
