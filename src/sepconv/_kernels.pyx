@@ -246,3 +246,43 @@ cdef class Plan:
                     st = sepconv_pointwise_f32(&p, <float*>pk, <float*>s, <float*>t)
         raise_status(st, "forward")
         return dst
+
+
+# ---------------------------------------------------------------------------
+# Roofline probe (csrc/probe.c): measured FMA peak and copy bandwidth, used by
+# the benchmarks and `python -m sepconv` to state speeds as a share of the
+# machine's limits.
+
+cdef extern from "probe.h" nogil:
+    int sepconv_probe_peak_flops(int num_threads, double seconds, int isa,
+                                 double *flops, int *isa_used)
+    int sepconv_probe_copy_bandwidth(int num_threads, int64_t nbytes, int repeats,
+                                     double *bytes_per_s)
+
+
+def probe_peak_flops(int num_threads=1, double seconds=0.3, isa=None):
+    """Measured float32 FMA peak in FLOP/s on num_threads threads (best of three
+    slices over about `seconds`), for `isa` (default: the best supported)."""
+    cdef int level = -1 if isa is None else ISA_NAMES.index(isa)
+    cdef int used = 0
+    cdef double flops = 0.0
+    cdef int st
+    if num_threads < 1:
+        raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+    with nogil:
+        st = sepconv_probe_peak_flops(num_threads, seconds, level, &flops, &used)
+    raise_status(st, "probe_peak_flops")
+    return flops
+
+
+def probe_copy_bandwidth(int num_threads=1, int64_t nbytes=1 << 30, int repeats=5):
+    """Measured copy bandwidth in bytes/s (read + write counted) on num_threads
+    threads, copying one nbytes buffer into another (best of `repeats`)."""
+    cdef double bw = 0.0
+    cdef int st
+    if num_threads < 1:
+        raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+    with nogil:
+        st = sepconv_probe_copy_bandwidth(num_threads, nbytes, repeats, &bw)
+    raise_status(st, "probe_copy_bandwidth")
+    return bw

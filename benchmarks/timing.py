@@ -1,0 +1,42 @@
+"""Time-boxed median timing shared by every worker."""
+
+import time
+
+
+def time_calls(fn, budget=0.4, min_repeats=5, max_repeats=1000, hard_cap=20.0, slow=3.0):
+    """Median wall time of warm calls of fn().
+
+    Two warm-up calls (one when a call is slower than a second), then calls
+    until at least min_repeats are done and `budget` seconds have passed, or
+    max_repeats are done.  A first call slower than a second lowers the
+    minimum to 3 repeats, one slower than `slow` seconds to 1, and calls so
+    slow that the repeats would exceed hard_cap seconds stop at 3; `repeats`
+    and `capped` in the result say how many ran."""
+    requested = min_repeats
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
+    if first < 1.0:
+        fn()
+    elif first < slow:  # a slow call: three timed repeats are enough to see the median
+        min_repeats = min(min_repeats, 3)
+    else:  # a very slow call (an unoptimised build): one warm repeat, reported as such
+        min_repeats = 1
+    times = []
+    start = time.perf_counter()
+    while True:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+        elapsed = time.perf_counter() - start
+        if len(times) >= max_repeats:
+            break
+        if len(times) >= min_repeats and elapsed >= budget:
+            break
+        if len(times) >= min(3, min_repeats) and elapsed + times[-1] > hard_cap:
+            break
+    ordered = sorted(times)
+    n = len(ordered)
+    median = ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
+    return {"median_s": median, "min_s": ordered[0], "repeats": n,
+            "first_call_s": first, "capped": n < requested, "times_s": times}
