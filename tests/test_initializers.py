@@ -17,7 +17,7 @@ SHAPE = (3, 3, 96, 64)       # fan_in 864, fan_out 576, 55296 values
 
 def _check(w, mean, std, bound=None, rel=0.03):
     w = np.asarray(w, np.float64)
-    assert abs(w.mean() - mean) < 0.02 * std + 1e-12
+    assert abs(w.mean() - mean) < 4 * std / np.sqrt(w.size)  # four standard errors
     assert abs(w.std() - std) < rel * std
     if bound is not None:
         lo, hi = bound
