@@ -179,7 +179,7 @@ def test_get_errors():
         I.get({"class_name": "Nope", "config": {}})
     with pytest.raises(ValueError, match="bad initializer config"):
         I.get({"class_name": "RandomNormal", "config": {"sigma": 1}})
-    with pytest.raises(TypeError, match="expected a initializer name|expected a"):
+    with pytest.raises(TypeError, match="expected the initializer as a name"):
         I.get(3)
     with pytest.raises(ValueError, match="mode"):
         I.VarianceScaling(mode="fan_sideways")

@@ -247,3 +247,13 @@ def test_scopes_are_per_thread_and_store_is_thread_safe():
                      for s in ["", "_1", "_2", "_3", "_4"]]
                   + ["top/depthwise_kernel"])
     assert dws == want
+
+
+def test_reusing_calls_do_not_accumulate_listeners():
+    import gc
+    sepconv.separable_conv2d(X, 2, 1, name="loop")
+    var = sepconv.functional.get_layer("loop").depthwise_kernel
+    for _ in range(50):
+        sepconv.separable_conv2d(X, 2, 1, name="loop", reuse=True)
+    gc.collect()
+    assert len(var._listeners) <= 2  # the owner and at most the latest dead reuser

@@ -29,7 +29,7 @@ def lookup(identifier, classes, aliases, kind, argument):
         return identifier()
     if callable(identifier):
         return identifier
-    raise TypeError(f"{argument}: expected a {kind} name, instance, config dict or callable, "
+    raise TypeError(f"{argument}: expected the {kind} as a name, instance, config dict or callable, "
                     f"got {identifier!r} of type {type(identifier).__name__}")
 
 

@@ -29,6 +29,15 @@ class SeparableConv2D:
     weights' dtype; by default the first input's) and ``num_threads`` (overrides
     ``sepconv.set_num_threads`` and OpenMP's default for this layer).
 
+    Weights: ``depthwise_kernel`` (kh, kw, C, M), ``pointwise_kernel`` (1, 1, C*M, F) and
+    ``bias`` (F,) are ``sepconv.Variable``s named ``<variable_scope>/<name>/...``, the scope
+    being the one active when the layer is built.  Kernel initializers of None take that
+    scope's initializer, else glorot_uniform.  Layer objects keep their weights to
+    themselves (as Keras layers do); only the functional API registers weights in the
+    store that sepconv.global_variables() lists.  ``losses`` holds the weight
+    regularizers' values and the last call's activity loss.  Constraints are applied only
+    by ``sepconv.optimizers``.
+
     Dtypes: the weights take ``dtype``, else the first input's dtype, else float32
     when ``build`` runs first.  Each call computes in its input's precision (float16
     in float32 with float16 weights upcast exactly) and returns a new C-contiguous,

@@ -128,6 +128,9 @@ class Variable:
     # -- listeners ---------------------------------------------------------
     def _add_listener(self, bound_method):
         with self._lock:
+            # drop dead layers here too: a functional reuse loop adds one short-lived
+            # layer per call, and assign may never run to prune them
+            self._listeners = [r for r in self._listeners if r() is not None]
             self._listeners.append(weakref.WeakMethod(bound_method))
 
     def _live_listeners(self):
