@@ -1,101 +1,52 @@
-"""The TF 1.x functional API and the store of its named weights (decisions.md rules 19-22).
+"""The TF 1.x functional API (decisions.md rules 19-22).
 
-Each call creates a layer, registers it under its name in a module-level
-store, calls it once and returns the output array.  The store maps a name to
-the layer that owns that name's weights, like a graph's variable store; a later
-issue extends it with variable scopes and collections."""
+Each call creates a layer named `<scope>/<name>`, calls it once and returns
+the output array.  The first layer created under a name owns its Variables
+and is registered in the process-wide store (sepconv._store); a reusing call
+builds a new layer object that shares those Variables, so an update through
+either is seen by both."""
 
-import threading
-
-from . import _args
+from . import _args, _store
+from ._store import AUTO_REUSE
 from .layers import SeparableConv2D
 
+__all__ = ["AUTO_REUSE", "separable_conv2d", "separable_convolution2d", "get_layer", "reset"]
 
-class _AutoReuse:
-    def __repr__(self):
-        return "AUTO_REUSE"
-
-
-AUTO_REUSE = _AutoReuse()
 _BASE_NAME = "separable_conv2d"
+STORE = _store.DEFAULT_STORE  # the one store; kept here for introspection
 
 
-class WeightStore:
-    """Thread-safe map from layer name to the layer that owns the weights of that name."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._layers = {}
-
-    def get(self, name):
-        with self._lock:
-            return self._layers.get(name)
-
-    def layers(self):
-        """The registered layers, in creation order."""
-        with self._lock:
-            return list(self._layers.values())
-
-    def reset(self):
-        with self._lock:
-            self._layers.clear()
-
-    def _unique_name(self, base):
-        if base not in self._layers:
-            return base
-        k = 1
-        while f"{base}_{k}" in self._layers:
-            k += 1
-        return f"{base}_{k}"
-
-    def layer_for_call(self, x, name, reuse, kwargs):
-        """The layer a functional call runs: a new registered one, or one sharing `name`'s weights."""
-        if reuse not in (None, False, True) and reuse is not AUTO_REUSE:
-            raise ValueError(
-                f"`reuse` must be None, False, True or sepconv.AUTO_REUSE; received reuse={reuse!r}")
-        with self._lock:
-            if name is None:
-                # as TF 1.x layers: a reusing call without a name shares the base name's
-                # weights; a creating call gets a fresh, numbered name
-                name = _BASE_NAME if reuse else self._unique_name(_BASE_NAME)
-            owner = self._layers.get(name)
-            if owner is None:
-                if reuse is True:
-                    raise ValueError(
-                        f"Variable {name}/depthwise_kernel does not exist: reuse=True needs a layer "
-                        f"named {name!r} created earlier (or use reuse=sepconv.AUTO_REUSE)")
-                layer = SeparableConv2D(name=name, **kwargs)
-                layer._prepare(x)  # validates the input and builds the weights
-                self._layers[name] = layer
-                return layer
-            if not reuse:
+def _layer_for_call(x, name, reuse, kwargs):
+    """The layer a functional call runs: a new registered one, or one sharing the
+    Variables of the layer first created under the same full name."""
+    scope = _store.current_scope()
+    reuse = _store.effective_reuse(reuse, scope.reuse)
+    with STORE.lock:  # check-then-create is atomic across threads
+        if name is None:
+            # as TF 1.x layers: a reusing call without a name shares the base name's
+            # weights; a creating call gets a fresh, numbered name
+            name = _BASE_NAME if reuse else STORE.unique_name(scope.prefix, _BASE_NAME)
+        full = scope.prefix + name
+        owner = STORE.get(full)
+        if owner is None:
+            if reuse is True:
                 raise ValueError(
-                    f"Variable {name}/depthwise_kernel already exists, disallowed: pass reuse=True "
-                    f"or reuse=sepconv.AUTO_REUSE to share the weights of layer {name!r}")
-            layer = SeparableConv2D(name=name, dtype=owner.dtype, **kwargs)
-            layer._prepare(x)
-            layer.set_weights(_shared_weights(owner, layer))
+                    f"Variable {full}/depthwise_kernel does not exist, or was not created by "
+                    f"sepconv.separable_conv2d: reuse=True needs a layer created earlier under "
+                    f"the name {full!r}. Did you mean to set reuse=sepconv.AUTO_REUSE?")
+            layer = SeparableConv2D(name=name, **kwargs)
+            layer._scope_name = full
+            layer._prepare(x)  # validates the input and creates the weights
+            STORE.register(full, layer)
             return layer
-
-
-def _shared_weights(owner, layer):
-    """The owner's weights in the new layer's order, after TF's shape checks."""
-    pairs = [("depthwise_kernel", owner.depthwise_kernel, layer.depthwise_kernel),
-             ("pointwise_kernel", owner.pointwise_kernel, layer.pointwise_kernel)]
-    if layer.use_bias:
-        if owner.bias is None:
-            raise ValueError(f"Variable {owner.name}/bias does not exist: layer {owner.name!r} "
-                             "was created with use_bias=False")
-        pairs.append(("bias", owner.bias, layer.bias))
-    for what, have, want in pairs:
-        if have.shape != want.shape:
+        if not reuse:
             raise ValueError(
-                f"Trying to share variable {owner.name}/{what}, but specified shape {want.shape} "
-                f"and found shape {have.shape}.")
-    return [have for _, have, _ in pairs]
-
-
-STORE = WeightStore()
+                f"Variable {full}/depthwise_kernel already exists, disallowed. Did you mean to "
+                f"set reuse=True or reuse=sepconv.AUTO_REUSE to share the weights of layer {full!r}?")
+        layer = SeparableConv2D(name=name, dtype=owner.dtype, **kwargs)
+        layer._scope_name = full
+        layer._prepare(x, shared=owner.weights)
+        return layer
 
 
 def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
@@ -106,7 +57,10 @@ def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="vali
                      activity_regularizer=None, depthwise_constraint=None,
                      pointwise_constraint=None, bias_constraint=None, trainable=True, name=None,
                      reuse=None):
-    """``tf.layers.separable_conv2d`` on arrays: returns the output as a numpy array."""
+    """``tf.layers.separable_conv2d`` on arrays: returns the output as a numpy array.
+
+    The weights live in the store under ``<variable_scope>/<name>``; see
+    sepconv.global_variables() and sepconv.get_regularization_losses()."""
     x = _args.as_float_array(inputs)
     kwargs = dict(
         filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
@@ -119,18 +73,22 @@ def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="vali
         bias_constraint=bias_constraint, trainable=trainable)
     if name is not None and not isinstance(name, str):
         raise ValueError(f"`name` must be a string or None; received name={name!r}")
-    layer = STORE.layer_for_call(x, name, reuse, kwargs)
-    return layer(x)
+    reuse = _store._check_reuse(reuse)
+    layer = _layer_for_call(x, name, reuse, kwargs)
+    y = layer(x)
+    if layer.activity_regularizer is not None:
+        STORE.record_activity(layer.scope_name, layer._activity_loss)
+    return y
 
 
 separable_convolution2d = separable_conv2d
 
 
 def get_layer(name):
-    """The layer registered under `name` by a functional call, or None."""
+    """The layer that created the weights under the full name 'scope/name', or None."""
     return STORE.get(name)
 
 
 def reset():
-    """Forgets every registered layer (like starting a new TF graph)."""
-    STORE.reset()
+    """Same as sepconv.reset_default_store()."""
+    _store.reset_default_store()

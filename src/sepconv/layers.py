@@ -1,34 +1,25 @@
-"""The SeparableConv2D layer: weights in TF shapes, packed once for the C kernels.
+"""The SeparableConv2D layer: weights as sepconv.Variables in TF shapes, packed
+once for the C kernels.
 
 The layer owns one immutable, packed `_kernels.Plan` per compute dtype
-(float32, float64).  `set_weights` builds fresh plans and swaps them in, so a
-call running in another thread keeps the plan it started with alive.  The
-per-call path is two dict lookups (input dtype, input shape), an optional
-copy, one allocation and the C call; validation runs once per new dtype or
-shape, in `_prepare`."""
+(float32, float64).  A change to any of its Variables (assign, set_weights,
+an optimizer step, or a change through another layer sharing the Variable)
+builds fresh plans and swaps them in, so a call running in another thread
+keeps the plan it started with alive.  The per-call path is two dict lookups
+(input dtype, input shape), an optional copy, one allocation and the C call;
+validation runs once per new dtype or shape, in `_prepare`."""
 
-import itertools
 import threading
 
 import numpy as np
 
-from . import _args, _isa, _kernels, _threads, activations, initializers
+from . import (_args, _checkpoint, _isa, _keras, _kernels, _store, _threads, activations,
+               constraints, initializers, regularizers)
+from ._serialization import serialize as _serialization_serialize
+from .variables import Variable, assign_many
 
-_name_lock = threading.Lock()
-_name_counter = itertools.count()
 _SHAPE_CACHE_MAX = 256  # distinct input shapes remembered per layer
-_KERAS_ONLY_KEYS = ("batch_input_shape", "batch_shape", "autocast", "input_dim", "dynamic", "groups")
-
-
-def _unique_name():
-    with _name_lock:
-        k = next(_name_counter)
-    return "separable_conv2d" if k == 0 else f"separable_conv2d_{k}"
-
-
-def _readonly(a):
-    a.flags.writeable = False
-    return a
+_WEIGHT_NAMES = ("depthwise_kernel", "pointwise_kernel", "bias")
 
 
 class SeparableConv2D:
@@ -37,6 +28,15 @@ class SeparableConv2D:
     Same arguments as ``tf.compat.v1.layers.SeparableConv2D`` plus ``dtype`` (the
     weights' dtype; by default the first input's) and ``num_threads`` (overrides
     ``sepconv.set_num_threads`` and OpenMP's default for this layer).
+
+    Weights: ``depthwise_kernel`` (kh, kw, C, M), ``pointwise_kernel`` (1, 1, C*M, F) and
+    ``bias`` (F,) are ``sepconv.Variable``s named ``<variable_scope>/<name>/...``, the scope
+    being the one active when the layer is built.  Kernel initializers of None take that
+    scope's initializer, else glorot_uniform.  Layer objects keep their weights to
+    themselves (as Keras layers do); only the functional API registers weights in the
+    store that sepconv.global_variables() lists.  ``losses`` holds the weight
+    regularizers' values and the last call's activity loss.  Constraints are applied only
+    by ``sepconv.optimizers``.
 
     Dtypes: the weights take ``dtype``, else the first input's dtype, else float32
     when ``build`` runs first.  Each call computes in its input's precision (float16
@@ -61,21 +61,26 @@ class SeparableConv2D:
         self._act_c, self._act_fn = activations.resolve(activation)
         self.activation = activation
         self.use_bias = bool(use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        # stored for the training/regularization issue; not applied yet
-        self.depthwise_regularizer = depthwise_regularizer
-        self.pointwise_regularizer = pointwise_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.activity_regularizer = activity_regularizer
-        self.depthwise_constraint = depthwise_constraint
-        self.pointwise_constraint = pointwise_constraint
-        self.bias_constraint = bias_constraint
+        # None kernel initializers take the variable_scope's initializer at build time
+        self.depthwise_initializer = initializers.get(depthwise_initializer, "depthwise_initializer")
+        self.pointwise_initializer = initializers.get(pointwise_initializer, "pointwise_initializer")
+        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer, "depthwise_regularizer")
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer, "pointwise_regularizer")
+        self.bias_regularizer = regularizers.get(bias_regularizer, "bias_regularizer")
+        self.activity_regularizer = regularizers.get(activity_regularizer, "activity_regularizer")
+        # kept as given; applied only by sepconv.optimizers after an update
+        self.depthwise_constraint = constraints.get(depthwise_constraint, "depthwise_constraint")
+        self.pointwise_constraint = constraints.get(pointwise_constraint, "pointwise_constraint")
+        self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
         self.trainable = bool(trainable)
         if name is not None and not isinstance(name, str):
             raise ValueError(f"`name` must be a string or None; received name={name!r}")
-        self.name = name if name is not None else _unique_name()
+        self.name = name if name is not None else \
+            _store.DEFAULT_STORE.next_object_name("separable_conv2d")
+        self._scope_name = None          # 'scope/name', fixed when the weights are created
+        self._owned = []                 # the Variables this layer created (their losses are its)
+        self._activity_loss = None
         self._dtype = _args.layer_dtype(dtype)
         self.num_threads = num_threads
         self.built = False
@@ -113,7 +118,13 @@ class SeparableConv2D:
         return self._bias
 
     @property
+    def scope_name(self):
+        """'outer/name': the prefix of the weights' names (None before the layer is built)."""
+        return self._scope_name
+
+    @property
     def weights(self):
+        """The Variables, in the order depthwise, pointwise, bias."""
         if not self.built:
             return []
         return [self._dw, self._pw] + ([self._bias] if self.use_bias else [])
@@ -125,6 +136,18 @@ class SeparableConv2D:
     @property
     def non_trainable_weights(self):
         return [] if self.trainable else self.weights
+
+    @property
+    def losses(self):
+        """One float per regularized weight this layer created, from the current values,
+        then the activity loss of the most recent call, regularizer(output) / batch."""
+        out = self._weight_losses()
+        if self._activity_loss is not None:
+            out.append(self._activity_loss)
+        return out
+
+    def _weight_losses(self):
+        return [float(v.regularizer(v.value())) for v in self._owned if v.regularizer is not None]
 
     def __repr__(self):
         return (f"SeparableConv2D(name={self.name!r}, filters={self.filters}, "
@@ -147,19 +170,40 @@ class SeparableConv2D:
                 return
             self._build(c, self._dtype or np.dtype(np.float32))
 
-    def _build(self, c, dtype):
+    def _build(self, c, dtype, shared=None):
+        """Creates the weights (or adopts `shared`, the Variables of a layer being
+        reused, after TF's shape checks), then packs them."""
+        if self._scope_name is None:
+            self._scope_name = _store.current_scope().prefix + self.name
         kh, kw = self.kernel_size
         m, f = self.depth_multiplier, self.filters
-        glorot = initializers.GlorotUniform
-        dw = self._initial(self.depthwise_initializer or glorot(), (kh, kw, c, m), dtype, "depthwise")
-        pw = self._initial(self.pointwise_initializer or glorot(), (1, 1, c * m, f), dtype, "pointwise")
-        bias = None
-        if self.use_bias:
-            bias = self._initial(self.bias_initializer or glorot(), (f,), dtype, "bias")
+        shapes = [(kh, kw, c, m), (1, 1, c * m, f), (f,)][:3 if self.use_bias else 2]
+        if shared is not None:
+            variables = _check_shared(self._scope_name, shared, shapes)
+            dtype, owned = variables[0].dtype, []
+        else:
+            scope_init = _store.current_scope().initializer
+            default = scope_init or initializers.GlorotUniform()
+            specs = [
+                (self.depthwise_initializer, "depthwise", self.depthwise_regularizer,
+                 self.depthwise_constraint),
+                (self.pointwise_initializer, "pointwise", self.pointwise_regularizer,
+                 self.pointwise_constraint),
+                (self.bias_initializer, "bias", self.bias_regularizer, self.bias_constraint)]
+            variables = [
+                Variable(f"{self._scope_name}/{name}",
+                         self._initial(init or default, shape, dtype, what),
+                         trainable=self.trainable, constraint=con, regularizer=reg)
+                for (init, what, reg, con), shape, name in zip(specs, shapes, _WEIGHT_NAMES)]
+            owned = variables
         self._isa_name = _isa.selected_isa()
-        self._channels, self._dtype = c, dtype
-        self._dw, self._pw, self._bias = dw, pw, bias
-        cdt = _args.compute_dtype(dtype)
+        self._channels, self._dtype = c, np.dtype(dtype)
+        self._dw, self._pw = variables[0], variables[1]
+        self._bias = variables[2] if self.use_bias else None
+        self._owned = owned
+        for v in variables:
+            v._add_listener(self._on_weights_changed)
+        cdt = _args.compute_dtype(self._dtype)
         self._plans = {cdt: self._new_plan(cdt)}
         self._by_dtype = {}
         self.built = True
@@ -170,7 +214,9 @@ class SeparableConv2D:
         if a.shape != shape:
             raise ValueError(
                 f"the {what} initializer returned shape {a.shape}; expected {shape}")
-        return _readonly(np.array(a, dtype=dtype, order="C"))
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"the {what} initializer returned dtype {a.dtype}; expected a real number")
+        return np.array(a, dtype=dtype, order="C")
 
     def _new_plan(self, cdt):
         kh, kw = self.kernel_size
@@ -179,10 +225,16 @@ class SeparableConv2D:
         plan = _kernels.Plan(cdt, c, m, f, kh, kw, sh, sw, dh, dw,
                              self.data_format == "channels_first", self._act_c, self.use_bias,
                              isa=self._isa_name)
-        plan.pack(np.ascontiguousarray(self._dw, dtype=cdt),
-                  np.ascontiguousarray(self._pw.reshape(c * m, f), dtype=cdt),
-                  None if self._bias is None else np.ascontiguousarray(self._bias, dtype=cdt))
+        plan.pack(np.ascontiguousarray(self._dw.value(), dtype=cdt),
+                  np.ascontiguousarray(self._pw.value().reshape(c * m, f), dtype=cdt),
+                  None if self._bias is None else np.ascontiguousarray(self._bias.value(), dtype=cdt))
         return plan
+
+    def _on_weights_changed(self):
+        """A Variable of this layer changed: repack every compute dtype in use."""
+        with self._lock:
+            self._plans = {cdt: self._new_plan(cdt) for cdt in self._plans}
+            self._by_dtype = {}
 
     def _check_channels(self, c, shape):
         if c != self._channels:
@@ -212,37 +264,45 @@ class SeparableConv2D:
     # ---------------------------------------------------------------- weights
     def get_weights(self):
         """Copies of depthwise (kh,kw,C,M), pointwise (1,1,C*M,F) and bias (F,)."""
-        return [np.array(a) for a in self.weights]
+        return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights):
-        """Checks every shape and dtype, then repacks the kernels once."""
+        """Checks every shape and dtype, then assigns the Variables and repacks once
+        (every layer sharing the Variables repacks too).  No constraint is applied."""
         if not self.built:
             raise ValueError(
                 f"layer {self.name!r} has no weights yet: call build(input_shape) or the layer first")
         weights = list(weights)
-        expected = [(a.shape, n) for a, n in zip(self.weights, ("depthwise_kernel",
-                                                               "pointwise_kernel", "bias"))]
-        if len(weights) != len(expected):
+        current = self.weights
+        names = _WEIGHT_NAMES[:len(current)]
+        if len(weights) != len(current):
             raise ValueError(
-                f"layer {self.name!r} expects {len(expected)} weights "
-                f"({', '.join(n for _, n in expected)}); received {len(weights)}")
+                f"layer {self.name!r} expects {len(current)} weights "
+                f"({', '.join(names)}); received {len(weights)}")
         new = []
-        for w, (shape, what) in zip(weights, expected):
+        for w, var, what in zip(weights, current, names):
             a = np.asarray(w)
-            if a.shape != shape:
-                raise ValueError(f"{what}: expected shape {shape}, received shape {a.shape}")
-            if a.dtype.kind not in "biuf" or not np.can_cast(a.dtype, self._dtype, "same_kind"):
-                raise TypeError(f"{what}: cannot cast dtype {a.dtype} to the layer dtype {self._dtype}")
-            new.append(_readonly(np.array(a, dtype=self._dtype, order="C")))
-        with self._lock:
-            self._dw, self._pw = new[0], new[1]
-            self._bias = new[2] if self.use_bias else None
-            self._plans = {cdt: self._new_plan(cdt) for cdt in self._plans}
-            self._by_dtype = {}
+            if a.shape != var.shape:
+                raise ValueError(f"{what}: expected shape {var.shape}, received shape {a.shape}")
+            if a.dtype.kind not in "biuf" or not np.can_cast(a.dtype, var.dtype, "same_kind"):
+                raise TypeError(f"{what}: cannot cast dtype {a.dtype} to the layer dtype {var.dtype}")
+            new.append((var, a.astype(var.dtype, copy=False)))
+        assign_many(new)
+
+    def save_weights(self, path):
+        """Writes the weights to an .npz file, keyed by the Variables' names."""
+        _checkpoint.save(self, path)
+
+    def load_weights(self, path):
+        """Reads weights written by save_weights, matched by their last name part
+        (depthwise_kernel, pointwise_kernel, bias); builds the layer if needed."""
+        _checkpoint.load(self, path)
 
     # ---------------------------------------------------------------- config
     def get_config(self):
-        ser = initializers.serialize
+        """A dict that from_config here and Keras's SeparableConv2D.from_config accept.
+        num_threads is a run-time setting and is not part of it."""
+        ser = _serialization_serialize
         return {
             "name": self.name, "trainable": self.trainable, "dtype": self.dtype,
             "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
@@ -252,20 +312,20 @@ class SeparableConv2D:
             "depthwise_initializer": ser(self.depthwise_initializer),
             "pointwise_initializer": ser(self.pointwise_initializer),
             "bias_initializer": ser(self.bias_initializer),
-            "depthwise_regularizer": self.depthwise_regularizer,
-            "pointwise_regularizer": self.pointwise_regularizer,
-            "bias_regularizer": self.bias_regularizer,
-            "activity_regularizer": self.activity_regularizer,
-            "depthwise_constraint": self.depthwise_constraint,
-            "pointwise_constraint": self.pointwise_constraint,
-            "bias_constraint": self.bias_constraint,
-            "num_threads": self.num_threads,
+            "depthwise_regularizer": ser(self.depthwise_regularizer),
+            "pointwise_regularizer": ser(self.pointwise_regularizer),
+            "bias_regularizer": ser(self.bias_regularizer),
+            "activity_regularizer": ser(self.activity_regularizer),
+            "depthwise_constraint": ser(self.depthwise_constraint),
+            "pointwise_constraint": ser(self.pointwise_constraint),
+            "bias_constraint": ser(self.bias_constraint),
         }
 
     @classmethod
     def from_config(cls, config):
-        config = {k: v for k, v in config.items() if k not in _KERAS_ONLY_KEYS}
-        return cls(**config)
+        """Accepts get_config() of this class, of Keras 3, of tf-keras and of
+        tf.compat.v1.layers (their extra keys are checked, then dropped)."""
+        return cls(**_keras.layer_kwargs(config, cls))
 
     # ---------------------------------------------------------------- calling
     def __call__(self, inputs, out=None):
@@ -290,11 +350,16 @@ class SeparableConv2D:
         if out is not None:
             if y is not out:
                 out[...] = y
-            return out
-        return y if y.dtype == odt else y.astype(odt)
+            y = out
+        elif y.dtype != odt:
+            y = y.astype(odt)
+        if self.activity_regularizer is not None:
+            self._activity_loss = _activity_loss(self.activity_regularizer, y)
+        return y
 
-    def _prepare(self, x):
-        """Slow path for a new input dtype or shape: validate, build, cache."""
+    def _prepare(self, x, shared=None):
+        """Slow path for a new input dtype or shape: validate, build, cache.
+        `shared`: the Variables to adopt instead of creating weights (functional reuse)."""
         x = _args.as_float_array(x)
         shape = x.shape
         _n, _h, _w, c = _args.split_shape(shape, self.data_format)
@@ -307,7 +372,7 @@ class SeparableConv2D:
                 dt = x.dtype.newbyteorder("=")
                 if dt not in (np.float16, np.float32, np.float64):
                     dt = _args.compute_dtype(dt)
-                self._build(c, self._dtype or dt)
+                self._build(c, self._dtype or dt, shared)
             entry = self._dtype_entry(x.dtype)
         return entry, self._geometry(shape)
 
@@ -358,6 +423,30 @@ class SeparableConv2D:
             raise ValueError(
                 f"the activation callable returned shape {r.shape}; expected {oshape}")
         return r
+
+
+def _activity_loss(regularizer, y):
+    """regularizer(output) / batch size; 0 for an empty batch (TF's divide_no_nan)."""
+    n = y.shape[0]
+    return float(regularizer(y)) / n if n else 0.0
+
+
+def _check_shared(scope_name, shared, shapes):
+    """TF's checks when a layer reuses the Variables of the layer first created
+    under scope_name, in the order depthwise, pointwise, bias."""
+    out = []
+    for name, shape, var in zip(_WEIGHT_NAMES, shapes, list(shared) + [None]):
+        if var is None:
+            raise ValueError(
+                f"Variable {scope_name}/{name} does not exist: the layer first created under "
+                f"{scope_name!r} has no {name} (use_bias=False), so it cannot be reused with "
+                "use_bias=True")
+        if tuple(var.shape) != shape:
+            raise ValueError(
+                f"Trying to share variable {scope_name}/{name}, but specified shape {shape} "
+                f"and found shape {tuple(var.shape)}.")
+        out.append(var)
+    return out
 
 
 SeparableConvolution2D = SeparableConv2D

@@ -3,7 +3,7 @@ update is followed by the variable's constraint, if it has one."""
 
 import numpy as np
 
-from .variables import Variable
+from .variables import Variable, assign_many
 
 __all__ = ["SGD"]
 
@@ -20,8 +20,11 @@ class SGD:
         self.learning_rate = float(learning_rate)
 
     def apply_gradients(self, grads_and_vars):
-        pairs = list(grads_and_vars)
-        for i, pair in enumerate(pairs):
+        """Updates every variable with a gradient, then projects it with its
+        constraint.  All pairs are checked before any variable changes, and
+        each layer using the variables repacks its kernels once per step."""
+        updates = []
+        for i, pair in enumerate(list(grads_and_vars)):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise ValueError(f"grads_and_vars[{i}] must be a (gradient, variable) pair, got {pair!r}")
             grad, var = pair
@@ -30,12 +33,17 @@ class SGD:
             if grad is None:
                 continue  # as TF: a variable without gradient is left alone
             g = np.asarray(grad)
+            if g.dtype.kind not in "fiu":
+                raise TypeError(f"grads_and_vars[{i}]: gradient dtype {g.dtype} is not real numeric")
             if g.shape != var.shape:
                 raise ValueError(f"grads_and_vars[{i}]: gradient shape {g.shape} does not match "
                                  f"variable {var.name!r} shape {var.shape}")
             # in the variable's dtype, as TF's ApplyGradientDescent computes it
-            new = var.numpy() - var.dtype.type(self.learning_rate) * g.astype(var.dtype)
+            new = var.value() - var.dtype.type(self.learning_rate) * g.astype(var.dtype)
             if var.constraint is not None:
-                new = var.constraint(new)
-            var.assign(new)  # one repack per variable and step
-        return None
+                new = np.asarray(var.constraint(new))
+                if new.shape != var.shape:
+                    raise ValueError(f"the constraint of {var.name!r} returned shape {new.shape}; "
+                                     f"expected {var.shape}")
+            updates.append((var, new))
+        assign_many(updates)
