@@ -30,17 +30,145 @@ int FN(sepconv_pack)(const sepconv_params *p, const T *dwt, const T *pwt, const 
     return SEPCONV_OK;
 }
 
-/* Offsets of tile (img, oh0) in the full arrays. */
-static inline int64_t FN(x_image)(const sepconv_params *p, int64_t img) {
-    return img * p->h * p->w * p->c;
+/* Everything a work item needs. */
+typedef struct FN(job) {
+    const sepconv_params *p;
+    const DWK *dw;
+    const PWK *pw;
+    const T *taps, *wp;
+    const T *src;
+    T *dst;
+    T *shared; /* PHASED: the group's intermediate */
+    tiling tl;
+} FN(job);
+
+/* Depthwise of global output rows [g0, g1) (g = img * ho + oh) into d.
+ *   full: d addresses an array of whole images starting at image img0
+ *         (NHWC (.., ho, wo, cm); NCHW (.., cm, ho, wo));
+ *   else: d is a tile whose first pixel is row g0 (NHWC: ldd = cm, may span
+ *         images; NCHW: one image, ldd = the tile's pixel count). */
+static int FN(dw_span)(const FN(job) *jb, int64_t g0, int64_t g1, int64_t img0, int full, T *d,
+                       int64_t ldd) {
+    const sepconv_params *p = jb->p;
+    const int64_t cm = p->c * p->m, pix = p->ho * p->wo;
+    const int nchw = p->layout == SEPCONV_NCHW;
+    for (int64_t g = g0; g < g1;) {
+        const int64_t img = g / p->ho, oh0 = g % p->ho;
+        const int64_t oh1 = oh0 + (g1 - g) < p->ho ? oh0 + (g1 - g) : p->ho;
+        T *dd;
+        if (nchw)
+            dd = full ? d + (img - img0) * cm * pix + oh0 * p->wo : d + (g - g0) * p->wo;
+        else
+            dd = full ? d + ((img - img0) * p->ho + oh0) * p->wo * cm : d + (g - g0) * p->wo * cm;
+        int s = jb->dw->rows(p, jb->taps, jb->src + img * p->h * p->w * p->c, oh0, oh1, dd, ldd);
+        if (s != SEPCONV_OK) return s;
+        g += oh1 - oh0;
+    }
+    return SEPCONV_OK;
 }
-static inline int64_t FN(out_offset)(const sepconv_params *p, int64_t img, int64_t oh0,
-                                     int64_t ch) {
-    return p->layout == SEPCONV_NCHW ? img * ch * p->ho * p->wo + oh0 * p->wo
-                                     : (img * p->ho + oh0) * p->wo * ch;
+
+/* Rows [g0, g1) of FUSED tile t. */
+static void FN(tile_rows)(const sepconv_params *p, const tiling *tl, int64_t t, int64_t *g0,
+                          int64_t *g1) {
+    if (p->layout == SEPCONV_NCHW) {
+        const int64_t nrt = (p->ho + tl->rows - 1) / tl->rows;
+        const int64_t img = t / nrt, oh0 = (t % nrt) * tl->rows;
+        *g0 = img * p->ho + oh0;
+        *g1 = img * p->ho + (oh0 + tl->rows < p->ho ? oh0 + tl->rows : p->ho);
+    } else {
+        const int64_t total = p->n * p->ho;
+        *g0 = t * tl->rows;
+        *g1 = *g0 + tl->rows < total ? *g0 + tl->rows : total;
+    }
 }
-static inline int64_t FN(out_ld)(const sepconv_params *p, int64_t ch) {
-    return p->layout == SEPCONV_NCHW ? p->ho * p->wo : ch;
+
+/* FUSED tiles [t0, t1): depthwise into thread-local scratch, then the GEMM. */
+static int FN(fused_tiles)(const FN(job) *jb, int64_t t0, int64_t t1) {
+    const sepconv_params *p = jb->p;
+    const int64_t cm = p->c * p->m;
+    const int nchw = p->layout == SEPCONV_NCHW;
+    T *d = (T *)sepconv_scratch(SEPCONV_SCRATCH_DRIVER,
+                                (size_t)(jb->tl.rows * p->wo * cm) * sizeof(T));
+    if (!d) return SEPCONV_ENOMEM;
+    for (int64_t t = t0; t < t1; t++) {
+        int64_t g0, g1;
+        FN(tile_rows)(p, &jb->tl, t, &g0, &g1);
+        const int64_t npix = (g1 - g0) * p->wo;
+        const int64_t ldd = nchw ? npix : cm;
+        int s = FN(dw_span)(jb, g0, g1, 0, 0, d, ldd);
+        if (s != SEPCONV_OK) return s;
+        if (nchw) {
+            const int64_t img = g0 / p->ho, oh0 = g0 % p->ho;
+            jb->pw->tile(p, jb->wp, d, ldd, npix, 0, p->f,
+                         jb->dst + img * p->f * p->ho * p->wo + oh0 * p->wo, p->ho * p->wo);
+        } else {
+            jb->pw->tile(p, jb->wp, d, ldd, npix, 0, p->f, jb->dst + g0 * p->wo * p->f, p->f);
+        }
+    }
+    return SEPCONV_OK;
+}
+
+/* GEMM items [i0, i1) over a group of images starting at img0 whose
+ * intermediate is d (whole images, in the layout), output-channel-chunk
+ * major so that a thread's items share one slice of the weights. */
+static void FN(gemm_items)(const FN(job) *jb, const T *d, int64_t img0, int64_t nimg, int64_t i0,
+                           int64_t i1) {
+    const sepconv_params *p = jb->p;
+    const tiling *tl = &jb->tl;
+    const int64_t cm = p->c * p->m, pix = p->ho * p->wo;
+    const int nchw = p->layout == SEPCONV_NCHW;
+    const int64_t npt = nchw ? (pix + tl->ptile - 1) / tl->ptile
+                             : (nimg * pix + tl->ptile - 1) / tl->ptile;
+    const int64_t npitems = nchw ? nimg * npt : npt;
+    for (int64_t it = i0; it < i1; it++) {
+        const int64_t fi = it / npitems, q = it % npitems;
+        const int64_t f0 = fi * tl->fchunk;
+        const int64_t f1 = f0 + tl->fchunk < p->f ? f0 + tl->fchunk : p->f;
+        if (nchw) {
+            const int64_t j = q / npt, px0 = (q % npt) * tl->ptile;
+            const int64_t np = px0 + tl->ptile < pix ? tl->ptile : pix - px0;
+            jb->pw->tile(p, jb->wp, d + j * cm * pix + px0, pix, np, f0, f1,
+                         jb->dst + (img0 + j) * p->f * pix + px0, pix);
+        } else {
+            const int64_t px0 = q * tl->ptile, tot = nimg * pix;
+            const int64_t np = px0 + tl->ptile < tot ? tl->ptile : tot - px0;
+            jb->pw->tile(p, jb->wp, d + px0 * cm, cm, np, f0, f1,
+                         jb->dst + (img0 * pix + px0) * p->f, p->f);
+        }
+    }
+}
+
+static int64_t FN(gemm_count)(const sepconv_params *p, const tiling *tl, int64_t nimg) {
+    const int64_t pix = p->ho * p->wo;
+    const int64_t npt = p->layout == SEPCONV_NCHW ? nimg * ((pix + tl->ptile - 1) / tl->ptile)
+                                                   : (nimg * pix + tl->ptile - 1) / tl->ptile;
+    return npt * tl->nft;
+}
+
+/* Contiguous share [*a, *b) of count items for thread tid of nth. */
+static inline void FN(share)(int64_t count, int tid, int nth, int64_t *a, int64_t *b) {
+    *a = count * tid / nth;
+    *b = count * (tid + 1) / nth;
+}
+
+/* The PHASED schedule (also the stage-alone paths): called by every thread. */
+static int FN(phased)(const FN(job) *jb, int tid, int nth) {
+    const sepconv_params *p = jb->p;
+    const int64_t g = jb->tl.group;
+    int err = SEPCONV_OK;
+    for (int64_t img0 = 0; img0 < p->n; img0 += g) {
+        const int64_t nimg = img0 + g < p->n ? g : p->n - img0;
+        int64_t a, b;
+        FN(share)(nimg * p->ho, tid, nth, &a, &b);
+        int s = FN(dw_span)(jb, img0 * p->ho + a, img0 * p->ho + b, img0, 1, jb->shared,
+                            p->layout == SEPCONV_NCHW ? p->ho * p->wo : p->c * p->m);
+        if (s != SEPCONV_OK) err = s;
+#pragma omp barrier
+        FN(share)(FN(gemm_count)(p, &jb->tl, nimg), tid, nth, &a, &b);
+        FN(gemm_items)(jb, jb->shared, img0, nimg, a, b);
+#pragma omp barrier /* the next group overwrites the shared buffer */
+    }
+    return err;
 }
 
 enum { FN(STAGE_FUSED) = 0, FN(STAGE_DW) = 1, FN(STAGE_PW) = 2 };
@@ -50,47 +178,78 @@ static int FN(run)(const sepconv_params *p, const T *packed, const T *src, T *ds
     if (st != SEPCONV_OK) return st;
     if (!packed || (p->n > 0 && (!src || !dst))) return SEPCONV_EINVAL;
     if (p->n == 0) return SEPCONV_OK;
-    const DWK *dw = FN(sepconv_dw_table)(p->isa);
-    const PWK *pw = FN(sepconv_pw_table)(p->isa);
-    const T *taps = packed;
-    const T *wp = packed + FN(taps_len)(dw, p);
-    const int64_t cm = p->c * p->m;
-    const tiling tl = plan_tiles(p, stage == FN(STAGE_DW) ? 0 : pw->f_block, (int64_t)sizeof(T));
-    const int64_t nft = stage == FN(STAGE_DW) ? 1 : tl.nft;
-    const int64_t items = p->n * tl.nrt * nft;
-    const int64_t tile_ld = tl.rows * p->wo; /* NCHW tile leading dimension */
-    const size_t tile_bytes = (size_t)(tl.rows * p->wo * cm) * sizeof(T);
-    int nthreads = p->num_threads < 1 ? 1 : p->num_threads;
-    if ((int64_t)nthreads > items) nthreads = (int)items;
+    FN(job) jb;
+    jb.p = p;
+    jb.dw = FN(sepconv_dw_table)(p->isa);
+    jb.pw = FN(sepconv_pw_table)(p->isa);
+    jb.taps = packed;
+    jb.wp = packed + FN(taps_len)(jb.dw, p);
+    jb.src = src;
+    jb.dst = dst;
+    jb.shared = NULL;
+    const int threads = p->num_threads < 1 ? 1 : p->num_threads;
+    const int64_t elem = (int64_t)sizeof(T);
     int err = SEPCONV_OK;
 
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
-    for (int64_t it = 0; it < items; it++) {
-        const int64_t fi = it % nft, rt = (it / nft) % tl.nrt, img = it / (nft * tl.nrt);
-        const int64_t oh0 = rt * tl.rows;
-        const int64_t oh1 = oh0 + tl.rows < p->ho ? oh0 + tl.rows : p->ho;
-        const int64_t npix = (oh1 - oh0) * p->wo;
-        const int64_t f0 = fi * tl.fchunk;
-        const int64_t f1 = f0 + tl.fchunk < p->f ? f0 + tl.fchunk : p->f;
-        int s = SEPCONV_OK;
-        if (stage == FN(STAGE_DW)) {
-            s = dw->rows(p, taps, src + FN(x_image)(p, img), oh0, oh1,
-                         dst + FN(out_offset)(p, img, oh0, cm), FN(out_ld)(p, cm));
-        } else if (stage == FN(STAGE_PW)) {
-            pw->tile(p, wp, src + FN(out_offset)(p, img, oh0, cm), FN(out_ld)(p, cm), npix, f0, f1,
-                     dst + FN(out_offset)(p, img, oh0, p->f), FN(out_ld)(p, p->f));
-        } else {
-            T *d = (T *)sepconv_scratch(SEPCONV_SCRATCH_DRIVER, tile_bytes);
-            const int64_t ldd = p->layout == SEPCONV_NCHW ? tile_ld : cm;
-            if (!d) {
-                s = SEPCONV_ENOMEM;
-            } else {
-                s = dw->rows(p, taps, src + FN(x_image)(p, img), oh0, oh1, d, ldd);
-                if (s == SEPCONV_OK)
-                    pw->tile(p, wp, d, ldd, npix, f0, f1, dst + FN(out_offset)(p, img, oh0, p->f),
-                             FN(out_ld)(p, p->f));
+    if (stage == FN(STAGE_DW)) {
+        /* rows of all images, contiguous per thread, straight into dst */
+        const int64_t rows = p->n * p->ho;
+        const int nth = rows < threads ? (int)rows : threads;
+        const int64_t ld = p->layout == SEPCONV_NCHW ? p->ho * p->wo : p->c * p->m;
+        if (nth <= 1) return FN(dw_span)(&jb, 0, rows, 0, 1, dst, ld);
+#pragma omp parallel num_threads(nth)
+        {
+            int64_t a, b;
+            FN(share)(rows, omp_get_thread_num(), omp_get_num_threads(), &a, &b);
+            int s = FN(dw_span)(&jb, a, b, 0, 1, dst, ld);
+            if (s != SEPCONV_OK) {
+#pragma omp atomic write
+                err = s;
             }
         }
+        return err;
+    }
+    if (stage == FN(STAGE_PW)) {
+        jb.tl.group = p->n;
+        plan_gemm(&jb.tl, p, jb.pw->f_block, elem, threads);
+        const int64_t items = FN(gemm_count)(p, &jb.tl, p->n);
+        const int nth = items < threads ? (int)items : threads;
+        if (nth <= 1) {
+            FN(gemm_items)(&jb, src, 0, p->n, 0, items);
+            return SEPCONV_OK;
+        }
+#pragma omp parallel num_threads(nth)
+        {
+            int64_t a, b;
+            FN(share)(items, omp_get_thread_num(), omp_get_num_threads(), &a, &b);
+            FN(gemm_items)(&jb, src, 0, p->n, a, b);
+        }
+        return SEPCONV_OK;
+    }
+
+    jb.tl = plan_tiles(p, jb.pw->f_block, elem, threads);
+    if (jb.tl.sched == SCHED_FUSED) {
+        if (jb.tl.nthreads <= 1) return FN(fused_tiles)(&jb, 0, jb.tl.ntiles);
+#pragma omp parallel num_threads(jb.tl.nthreads)
+        {
+            int64_t a, b;
+            FN(share)(jb.tl.ntiles, omp_get_thread_num(), omp_get_num_threads(), &a, &b);
+            int s = FN(fused_tiles)(&jb, a, b);
+            if (s != SEPCONV_OK) {
+#pragma omp atomic write
+                err = s;
+            }
+        }
+        return err;
+    }
+    /* PHASED: one shared intermediate per group, from the calling thread's
+     * scratch (the team's thread 0 is the calling thread) */
+    jb.shared = (T *)sepconv_scratch(
+        SEPCONV_SCRATCH_DRIVER, (size_t)(jb.tl.group * p->ho * p->wo * p->c * p->m) * sizeof(T));
+    if (!jb.shared) return SEPCONV_ENOMEM;
+#pragma omp parallel num_threads(jb.tl.nthreads)
+    {
+        int s = FN(phased)(&jb, omp_get_thread_num(), omp_get_num_threads());
         if (s != SEPCONV_OK) {
 #pragma omp atomic write
             err = s;

@@ -1,59 +1,131 @@
 /* The driver: tiles the output, runs depthwise-then-pointwise per tile with the
  * intermediate in a thread-local, cache-sized buffer, and splits the tiles
- * over OpenMP threads.  Instantiated for float and double from driver_impl.h. */
+ * over OpenMP threads.  Instantiated for float and double from driver_impl.h.
+ *
+ * Two schedules:
+ *   FUSED   each work item is a tile of output rows: its depthwise rows go to
+ *           a thread-local buffer sized for L2 and the GEMM runs on them at
+ *           once.  In NHWC a tile may span several (small) images, since their
+ *           pixels are contiguous, so the weights are reused over more pixels.
+ *   PHASED  for small images on several threads (too few row tiles to keep
+ *           every core busy): per group of images, the threads first compute
+ *           the depthwise output into one shared buffer, then split the GEMM
+ *           over output-channel chunks (each core streams only its slice of
+ *           the weights) and pixel tiles.
+ * The choice depends on the thread count, but every kernel's arithmetic per
+ * output element is independent of tile bounds, so results are bitwise
+ * identical for any thread count and either schedule. */
 #include "kernels.h"
 #include "omp_compat.h"
 
-/* Work decomposition.  It depends on the shape only, never on the thread
- * count, and every kernel's arithmetic is tiling-independent, so the output
- * is bitwise identical for any number of threads. */
+enum { SCHED_FUSED = 0, SCHED_PHASED = 1 };
+
 typedef struct tiling {
-    int64_t rows;   /* output rows per tile */
-    int64_t nrt;    /* row tiles per image */
-    int64_t fchunk; /* output channels per work item */
-    int64_t nft;    /* channel chunks */
+    int sched;
+    int nthreads;      /* threads to start (1: no parallel region) */
+    int64_t rows;      /* FUSED: output rows per tile (global rows over n*ho) */
+    int64_t ntiles;    /* FUSED: tiles */
+    int64_t group;     /* PHASED: images per group */
+    int64_t ptile;     /* PHASED: pixels per GEMM tile (NHWC: over the group) */
+    int64_t fchunk;    /* PHASED: output channels per GEMM item */
+    int64_t nft;       /* PHASED: output-channel chunks */
 } tiling;
 
+/* Budgets, chosen by measurement on a 2 MB-L2 AVX-512 core. */
+#define TILE_BUDGET_BYTES ((int64_t)384 * 1024) /* fused d tile: L2 beside the weights */
+#define WEIGHTS_L2_BYTES ((int64_t)1024 * 1024)
+#define GROUP_BUDGET_BYTES ((int64_t)1536 * 1024) /* phased d of a group: shared in L2s */
 enum {
-    TILE_BUDGET_BYTES = 128 * 1024, /* intermediate per thread: stays in L2 beside the weights */
-    MIN_TILE_PIXELS = 48,           /* below this the GEMM tile is mostly edge */
-    TARGET_ITEMS = 8                /* enough items to balance a few cores */
+    MIN_TILE_PIXELS = 96,  /* below this the weights are reused too little */
+    TILES_PER_THREAD = 2   /* row tiles per thread wanted before going PHASED */
 };
 
-static tiling plan_tiles(const sepconv_params *p, int64_t f_block, int64_t elem) {
-    tiling t;
-    const int64_t cm = p->c * p->m;
+static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static void plan_gemm(tiling *t, const sepconv_params *p, int64_t f_block, int64_t elem,
+                      int threads);
+
+static tiling plan_tiles(const sepconv_params *p, int64_t f_block, int64_t elem, int threads) {
+    tiling t = {0};
+    const int64_t cm = p->c * p->m, n = p->n > 0 ? p->n : 1;
+    const int64_t pix_img = p->ho * p->wo;
+    const int nchw = p->layout == SEPCONV_NCHW;
     int64_t row_bytes = p->wo * cm * elem;
-    int64_t rows = TILE_BUDGET_BYTES / (row_bytes > 0 ? row_bytes : 1);
+    if (row_bytes < 1) row_bytes = 1;
+    int64_t rows = TILE_BUDGET_BYTES / row_bytes;
     if (rows < 1) rows = 1;
-    if (rows > p->ho) rows = p->ho;
-    int64_t min_rows = (MIN_TILE_PIXELS + p->wo - 1) / p->wo;
-    if (min_rows > p->ho) min_rows = p->ho;
-    /* more, smaller row tiles until there are enough work items */
-    int64_t n = p->n > 0 ? p->n : 1;
-    int64_t want_tiles = (TARGET_ITEMS + n - 1) / n;
-    int64_t nrt = (p->ho + rows - 1) / rows;
-    if (nrt < want_tiles) {
-        int64_t r = (p->ho + want_tiles - 1) / want_tiles;
-        rows = r < min_rows ? min_rows : r;
-        if (rows < 1) rows = 1;
+    if (nchw && rows > p->ho) rows = p->ho; /* NCHW tiles stay in one image */
+    int64_t total = n * p->ho;
+    if (rows > total) rows = total;
+    if (threads < 1) threads = 1;
+    t.sched = SCHED_FUSED;
+    if (threads > 1) {
+        /* enough tiles for every thread, in a multiple of the thread count */
+        int64_t want = (int64_t)threads * TILES_PER_THREAD;
+        int64_t nt = nchw ? n * ceil_div(p->ho, rows) : ceil_div(total, rows);
+        if (nt < want) {
+            int64_t r = nchw ? ceil_div(p->ho, ceil_div(want, n)) : ceil_div(total, want);
+            int64_t min_rows = ceil_div(MIN_TILE_PIXELS, p->wo);
+            rows = r > min_rows ? r : min_rows;
+            if (rows > total) rows = total;
+            if (nchw && rows > p->ho) rows = p->ho;
+        }
+        nt = nchw ? n * ceil_div(p->ho, rows) : ceil_div(total, rows);
+        if (nt < threads && f_block > 0 && p->f >= 2 * f_block) t.sched = SCHED_PHASED;
     }
-    nrt = (p->ho + rows - 1) / rows;
-    rows = (p->ho + nrt - 1) / nrt; /* even out the tiles */
-    nrt = (p->ho + rows - 1) / rows;
-    t.rows = rows;
-    t.nrt = nrt;
-    /* still too few items (small images): split the output channels too */
-    t.fchunk = p->f;
-    t.nft = 1;
-    int64_t items = n * nrt;
-    if (items < TARGET_ITEMS && f_block > 0 && p->f >= 2 * f_block) {
-        int64_t want = (TARGET_ITEMS + items - 1) / items;
-        int64_t chunk = sepconv_round_up((p->f + want - 1) / want, f_block);
-        t.fchunk = chunk;
-        t.nft = (p->f + chunk - 1) / chunk;
+    if (t.sched == SCHED_FUSED) {
+        /* even out the tiles */
+        if (nchw) {
+            int64_t nrt = ceil_div(p->ho, rows);
+            rows = ceil_div(p->ho, nrt);
+            t.ntiles = n * ceil_div(p->ho, rows);
+        } else {
+            int64_t nt = ceil_div(total, rows);
+            if (threads > 1 && nt > 1) nt = ceil_div(nt, threads) * threads;
+            rows = ceil_div(total, nt);
+            t.ntiles = ceil_div(total, rows);
+        }
+        t.rows = rows;
+        t.nthreads = t.ntiles < threads ? (int)t.ntiles : threads;
+        return t;
     }
+    /* PHASED: groups of images whose intermediate fits the L2s */
+    int64_t img_bytes = pix_img * cm * elem;
+    int64_t g = GROUP_BUDGET_BYTES / (img_bytes > 0 ? img_bytes : 1);
+    if (g < 1) g = 1;
+    if (g > n) g = n;
+    t.group = g;
+    plan_gemm(&t, p, f_block, elem, threads);
+    t.nthreads = threads;
     return t;
+}
+
+/* GEMM items over a group of t->group images: pixel tiles (NHWC: across the
+ * group; NCHW: within each image) times output-channel chunks, enough for
+ * every thread. */
+static void plan_gemm(tiling *t, const sepconv_params *p, int64_t f_block, int64_t elem,
+                      int threads) {
+    const int64_t cm = p->c * p->m, pix_img = p->ho * p->wo;
+    const int nchw = p->layout == SEPCONV_NCHW;
+    int64_t gpix = nchw ? pix_img : t->group * pix_img;
+    int64_t pt = TILE_BUDGET_BYTES / (cm * elem);
+    if (pt < MIN_TILE_PIXELS) pt = MIN_TILE_PIXELS;
+    if (pt > gpix) pt = gpix;
+    int64_t npt = ceil_div(gpix, pt);
+    t->ptile = ceil_div(gpix, npt);
+    int64_t nitems_pix = nchw ? t->group * ceil_div(pix_img, t->ptile) : ceil_div(gpix, t->ptile);
+    t->fchunk = p->f;
+    t->nft = 1;
+    /* weights beyond a core's L2: each core streams only its slice */
+    int64_t want = cm * p->f * elem > WEIGHTS_L2_BYTES ? threads : 1;
+    if (nitems_pix < threads) {
+        int64_t w = ceil_div((int64_t)threads, nitems_pix);
+        if (w > want) want = w;
+    }
+    if (want > 1 && f_block > 0) {
+        int64_t chunk = sepconv_round_up(ceil_div(p->f, want), f_block);
+        t->fchunk = chunk;
+        t->nft = ceil_div(p->f, chunk);
+    }
 }
 
 #define T float

@@ -20,7 +20,8 @@
 #define INL static inline __attribute__((always_inline)) TGT
 
 enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32,
-       NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */ };
+       NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */,
+       NHWC_KC = 256 /* a 256 x 32 weight block: 32 KB of L1 */ };
 
 INL __m512 act_vec(int act, __m512 x) {
     const __m512 zero = _mm512_setzero_ps();
@@ -117,17 +118,23 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
     return (__mmask16)(n >= 16 ? 0xFFFF : ((1u << n) - 1));
 }
 
-/* NHWC rows of pixels i0.. with a constant row count: instantiations 1..14. */
+/* NHWC rows of pixels with a constant row count: instantiations 1..14, for
+ * k in [k0, k1) (partial sums go through c when the block is not the first
+ * or not the last). */
 #define NHWC_CASE(R)                                                                      \
     case R:                                                                               \
-        if (nv == 2) ukr(R, 2, 0, k, a, ldd, 1, panel, NHWC_NR, m, panel + k * NHWC_NR, 0, \
-                         act, R, c, ldy, 0, 1);                                                  \
-        else ukr(R, 1, 0, k, a, ldd, 1, panel, NHWC_NR, m, panel + k * NHWC_NR, 0, act, R, \
-                 c, ldy, 0, 1);                                                            \
+        if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
+                         load, fin);                                                      \
+        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin); \
         break;
 
-TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, const float *a,
-                          int64_t ldd, const float *panel, int act, float *c, int64_t ldy) {
+TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, int64_t k0, int64_t k1,
+                          const float *a, int64_t ldd, const float *panel, int act, float *c,
+                          int64_t ldy) {
+    const int64_t kn = k1 - k0;
+    const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;
+    const int load = k0 > 0, fin = k1 == k;
+    a += k0;
     switch (rows) {
         NHWC_CASE(1) NHWC_CASE(2) NHWC_CASE(3) NHWC_CASE(4) NHWC_CASE(5) NHWC_CASE(6)
         NHWC_CASE(7) NHWC_CASE(8) NHWC_CASE(9) NHWC_CASE(10) NHWC_CASE(11) NHWC_CASE(12)
@@ -136,20 +143,28 @@ TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, const float 
     }
 }
 
+/* Blocks of k when K > 2 KC: a KC x 32 weight block stays in L1 while it is used for every
+ * row block of the tile.  Blocks run in order and partial sums are stored raw
+ * in y, so each element is still one FMA chain over k = 0..K-1. */
 TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
                           int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
     const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
-    for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
-        const float *panel = wp + (j0 / NHWC_NR) * pstride;
-        const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
-        const int nv = ncols > 16 ? 2 : 1;
-        const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
-        int64_t i0 = 0;
-        for (; i0 + NHWC_MR <= npix; i0 += NHWC_MR)
-            nhwc_rows(NHWC_MR, nv, m, k, d + i0 * ldd, ldd, panel, p->act, y + i0 * ldy + j0, ldy);
-        if (i0 < npix)
-            nhwc_rows((int)(npix - i0), nv, m, k, d + i0 * ldd, ldd, panel, p->act,
-                      y + i0 * ldy + j0, ldy);
+    for (int64_t k0 = 0; k0 < k;) {
+        const int64_t k1 = k <= 2 * NHWC_KC || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
+        for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
+            const float *panel = wp + (j0 / NHWC_NR) * pstride;
+            const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
+            const int nv = ncols > 16 ? 2 : 1;
+            const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
+            int64_t i0 = 0;
+            for (; i0 + NHWC_MR <= npix; i0 += NHWC_MR)
+                nhwc_rows(NHWC_MR, nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
+                          y + i0 * ldy + j0, ldy);
+            if (i0 < npix)
+                nhwc_rows((int)(npix - i0), nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
+                          y + i0 * ldy + j0, ldy);
+        }
+        k0 = k1;
     }
 }
 

@@ -1,0 +1,133 @@
+"""The driver's schedules (csrc/fused.c, driver_impl.h) on shapes chosen to
+reach each of them, against the float64 reference family and bitwise across
+thread counts 1, 2 and 3:
+
+- FUSED tiles that span several NHWC images, including tiles that end in the
+  middle of an image (small images, wide channels);
+- the PHASED schedule (depthwise into a shared buffer, then the GEMM split over
+  output-channel chunks): small images on several threads, in one group and in
+  several groups of images, and with weights larger than a core's L2;
+- the stage-alone paths (depthwise, pointwise) with threads;
+- K large enough for the GEMM's blocking over k."""
+
+import numpy as np
+import pytest
+
+import reference
+from sepconv import _kernels
+
+ISAS = [i for i in _kernels.ISA_NAMES if i != "ref" and _kernels.isa_supported(i)]
+
+# (name, n, h, w, c, m, f, k, stride, dilation, padding)
+SHAPES = [
+    # 5x5 images, 2000 channels: a fused tile (budget / row bytes) is 9 rows,
+    # so tiles cross image boundaries mid-image
+    ("span_images", 5, 5, 5, 2000, 1, 40, 3, 1, 1, "same"),
+    # 7x7, one image: too few row tiles for 2-3 threads -> phased, F split
+    ("phased_small", 1, 7, 7, 96, 1, 100, 3, 1, 1, "same"),
+    # 2048 channels, 7x7: ~400 KB per image, so images run in several groups
+    ("phased_groups", 4, 7, 7, 2048, 1, 70, 3, 1, 1, "same"),
+    # weights of 1024 x 300 floats (1.2 MB) exceed a core's L2 -> F split
+    ("phased_big_weights", 2, 6, 6, 512, 2, 300, 3, 2, 1, "same"),
+    # stride 2 valid, M = 2, odd sizes everywhere
+    ("mixed", 3, 11, 9, 37, 2, 45, 5, 2, 1, "valid"),
+    # dilation, a larger image: several fused tiles per image
+    ("dilated", 2, 40, 33, 300, 1, 33, 3, 1, 3, "same"),
+]
+
+
+def geometry(h, w, k, s, d, padding):
+    ho, pt = reference.output_size_and_pad(h, k, s, d, padding)[:2]
+    wo, pl = reference.output_size_and_pad(w, k, s, d, padding)[:2]
+    return ho, wo, pt, pl
+
+
+def make(shape, dtype, isa, channels_first, seed=0):
+    name, n, h, w, c, m, f, k, s, d, padding = shape
+    rng = np.random.default_rng(seed)
+    dw = rng.uniform(-1, 1, (k, k, c, m)).astype(dtype)
+    pw = (rng.uniform(-1, 1, (c * m, f)) / np.sqrt(c * m)).astype(dtype)
+    bias = rng.uniform(-0.5, 0.5, f).astype(dtype)
+    x = rng.uniform(-1, 1, (n, c, h, w) if channels_first else (n, h, w, c)).astype(dtype)
+    plan = _kernels.Plan(dtype, c, m, f, k, k, s, s, d, d, channels_first, "relu", True, isa=isa)
+    plan.pack(dw, pw.reshape(c * m, f), bias)
+    return plan, x, (dw, pw, bias)
+
+
+def forward(plan, x, shape, channels_first, threads):
+    name, n, h, w, c, m, f, k, s, d, padding = shape
+    ho, wo, pt, pl = geometry(h, w, k, s, d, padding)
+    y = np.full(n * ho * wo * f, np.nan, x.dtype)
+    plan.forward(np.ascontiguousarray(x).ravel(), y, n, h, w, pt, pl, ho, wo, threads)
+    return y
+
+
+def expected(shape, x, weights, channels_first):
+    """float64 through the reference family, and a scale for the tolerance."""
+    name, n, h, w, c, m, f, k, s, d, padding = shape
+    dw, pw, bias = (a.astype(np.float64) for a in weights)
+    plan = _kernels.Plan(np.float64, c, m, f, k, k, s, s, d, d, channels_first, "relu", True,
+                         isa="ref")
+    plan.pack(dw, pw, bias)
+    return forward(plan, x.astype(np.float64), shape, channels_first, 1)
+
+
+def test_shapes_reach_their_schedules():
+    """The shapes above really are what they claim (guards the test's premise
+    against future budget changes): a fused tile of span_images is not a whole
+    number of images, and phased_groups needs more than one group."""
+    tile_budget, group_budget = 384 * 1024, 1536 * 1024
+    _, n, h, w, c, m, f, k, s, d, p = SHAPES[0]
+    ho, wo = geometry(h, w, k, s, d, p)[:2]
+    rows = tile_budget // (wo * c * m * 4)
+    assert rows > ho and rows % ho != 0
+    _, n, h, w, c, m, f, k, s, d, p = SHAPES[2]
+    ho, wo = geometry(h, w, k, s, d, p)[:2]
+    assert 1 <= group_budget // (ho * wo * c * m * 4) < n
+    _, n, h, w, c, m, f, k, s, d, p = SHAPES[3]
+    assert c * m * f * 4 > 1024 * 1024
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[s[0] for s in SHAPES])
+@pytest.mark.parametrize("channels_first", [False, True], ids=["nhwc", "nchw"])
+@pytest.mark.parametrize("isa", ISAS)
+def test_forward_matches_reference_and_is_thread_invariant(shape, channels_first, isa):
+    plan, x, weights = make(shape, np.float32, isa, channels_first)
+    y1 = forward(plan, x, shape, channels_first, 1)
+    want = expected(shape, x, weights, channels_first)
+    kdim = shape[4] * shape[5]
+    tol = 1e-6 * (kdim + shape[7] ** 2) * (np.abs(want).max() + 1)
+    assert np.all(np.abs(y1 - want) <= tol), np.abs(y1 - want).max()
+    for threads in (2, 3):
+        yt = forward(plan, x, shape, channels_first, threads)
+        assert np.array_equal(yt.view(np.uint32), y1.view(np.uint32)), f"threads={threads}"
+
+
+@pytest.mark.parametrize("shape", SHAPES[:4], ids=[s[0] for s in SHAPES[:4]])
+@pytest.mark.parametrize("channels_first", [False, True], ids=["nhwc", "nchw"])
+def test_float64_schedules(shape, channels_first):
+    isa = _kernels.best_isa()
+    plan, x, weights = make(shape, np.float64, isa, channels_first)
+    y1 = forward(plan, x, shape, channels_first, 1)
+    want = expected(shape, x, weights, channels_first)
+    tol = 1e-14 * (shape[4] * shape[5] + 9) * (np.abs(want).max() + 1)
+    assert np.all(np.abs(y1 - want) <= tol)
+    for threads in (2, 3):
+        assert np.array_equal(forward(plan, x, shape, channels_first, threads), y1)
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[s[0] for s in SHAPES])
+@pytest.mark.parametrize("channels_first", [False, True], ids=["nhwc", "nchw"])
+def test_stages_alone_compose_and_are_thread_invariant(shape, channels_first):
+    """depthwise() then pointwise() equals forward() bitwise (same family, the
+    same per-element arithmetic), for 1-3 threads."""
+    name, n, h, w, c, m, f, k, s, d, padding = shape
+    ho, wo, pt, pl = geometry(h, w, k, s, d, padding)
+    plan, x, _ = make(shape, np.float32, _kernels.best_isa(), channels_first)
+    y_fused = forward(plan, x, shape, channels_first, 1)
+    for threads in (1, 2, 3):
+        dd = np.full(n * ho * wo * c * m, np.nan, np.float32)
+        plan.depthwise(np.ascontiguousarray(x).ravel(), dd, n, h, w, pt, pl, ho, wo, threads)
+        y = np.full(n * ho * wo * f, np.nan, np.float32)
+        plan.pointwise(dd, y, n, ho, wo, threads)
+        assert np.array_equal(y.view(np.uint32), y_fused.view(np.uint32)), f"threads={threads}"
