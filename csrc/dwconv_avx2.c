@@ -35,6 +35,13 @@ static inline TGT vec dw256_even(vec lo, vec hi) {
 #define V_GATHERM(p, idx, m) \
     _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, idx, _mm256_castsi256_ps(m), 4)
 
+/* register blocks (pixels): general, 3-, 5-, 7-wide kernels, short runs */
+#define RB 8
+#define R3 8
+#define R5 6
+#define R7 4
+#define R2 4
+
 #include "dwconv_simd.h"
 
 const sepconv_dw_kernels_f32 sepconv_dw_avx2_f32 = {dw256_size, dw256_pack, dw256_rows};

@@ -32,6 +32,13 @@ static inline TGT vec dw512_even(vec lo, vec hi) {
 #define V_EVEN(lo, hi) dw512_even(lo, hi)
 #define V_GATHERM(p, idx, m) _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, p, 4)
 
+/* register blocks (pixels): general, 3-, 5-, 7-wide kernels, short runs */
+#define RB 8
+#define R3 12
+#define R5 10
+#define R7 8
+#define R2 4
+
 #include "dwconv_simd.h"
 
 const sepconv_dw_kernels_f32 sepconv_dw_avx512_f32 = {dw512_size, dw512_pack, dw512_rows};

@@ -23,7 +23,6 @@
 #include <string.h>
 
 #define AI __attribute__((always_inline))
-#define RB 8 /* output pixels per register block (NHWC) */
 
 static int64_t FAM(size)(const sepconv_params *p) {
     const int64_t cm = p->c * p->m;
@@ -56,31 +55,88 @@ static inline void FAM(tap_range)(int64_t o, int64_t s, int64_t k, int64_t d, in
 
 /* ---------------------------------------------------------------- NHWC */
 
-/* R consecutive output pixels times one vector of output channels.
- * x is the image plus the block's first input channel; xo is the (possibly
- * virtual, out-of-image) offset of tap (0, 0) of the first pixel.  R, KW and
- * the flags are compile-time constants after inlining. */
-static inline AI TGT void FAM(nhwc_blk)(const float *x, int64_t xo, const float *t, float *dq,
-                                        int64_t ldd, int64_t a0, int64_t a1, int64_t b0,
-                                        int64_t b1, int64_t kw, int64_t cmp, int64_t rstep,
-                                        int64_t cstep, int64_t pstep, const int R,
-                                        const int XMASK, const int OMASK, vmask mx, vmask mo,
-                                        const int PERM, ivec idx) {
-    vec acc[RB];
-#pragma GCC unroll 8
+/* Register blocks.  KIND names a specialised (kernel width, column stride,
+ * column dilation) whose block of R pixels loads each input column of a
+ * kernel row once and reuses it for every kernel column that reads it (about
+ * 0.4 loads per FMA for 3x3); KIND 0 is the general path, which reloads per
+ * tap.  R is the widest block the vector registers hold (accumulators, the
+ * kernel row's taps and a streamed column), R2 the narrow one for short runs. */
+enum { K_GEN = 0, K_3S1 = 1, K_3S2 = 2, K_3S1D2 = 3, K_5S1 = 4, K_7S1 = 5 };
+#define KIND_KW(K) ((K) == K_5S1 ? 5 : (K) == K_7S1 ? 7 : 3)
+#define KIND_SW(K) ((K) == K_3S2 ? 2 : 1)
+#define KIND_DW(K) ((K) == K_3S1D2 ? 2 : 1)
+#define KIND_R(K) ((K) == K_GEN ? RB : (K) == K_5S1 ? R5 : (K) == K_7S1 ? R7 : R3)
+#define RMAX 16
+
+/* R consecutive output pixels times one vector of output channels, every
+ * kernel column inside the image, kernel rows [a0, a1).  xp points at tap
+ * (0, 0) of the first pixel (in the block's first input channel), c is the
+ * pixel stride.  Output pixel r gets tap (a, b) from column j = r*SW + b*DW;
+ * walking j upwards visits its taps in (a, b) order. */
+static inline AI TGT void FAM(blk_reuse)(const float *xp, const float *t, float *dq, int64_t ldd,
+                                         int64_t a0, int64_t a1, int64_t rstep, int64_t c,
+                                         int64_t cmp, const int R, const int KW, const int SW,
+                                         const int DW, const int XMASK, const int OMASK,
+                                         vmask mx, vmask mo, const int PERM, ivec idx) {
+    vec acc[RMAX];
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) acc[r] = V_ZERO();
+    for (int64_t a = a0; a < a1; a++) {
+        const float *xr = xp + a * rstep;
+        vec tv[7];
+#pragma GCC unroll 7
+        for (int b = 0; b < KW; b++) tv[b] = V_LOAD(t + (a * KW + b) * cmp);
+#pragma GCC unroll 64
+        for (int j = 0; j < (R - 1) * SW + (KW - 1) * DW + 1; j++) {
+            int used = 0;
+#pragma GCC unroll 7
+            for (int b = 0; b < KW; b++) {
+                const int rr = j - b * DW;
+                if (rr >= 0 && rr % SW == 0 && rr / SW < R) used = 1;
+            }
+            /* walk a pointer: a base register per column would spill */
+            const float *xj = xr;
+            xr += c;
+            if (!used) continue;
+            vec xv = XMASK ? V_LOADM(xj, mx) : V_LOAD(xj);
+            if (PERM) xv = V_PERM(idx, xv);
+#pragma GCC unroll 7
+            for (int b = 0; b < KW; b++) {
+                const int rr = j - b * DW;
+                if (rr >= 0 && rr % SW == 0 && rr / SW < R)
+                    acc[rr / SW] = V_FMA(xv, tv[b], acc[rr / SW]);
+            }
+        }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+        if (OMASK) V_STOREM(dq + r * ldd, mo, acc[r]);
+        else V_STORE(dq + r * ldd, acc[r]);
+    }
+}
+
+/* General block: any kernel, taps [a0, a1) x [b0, b1), one load per FMA. */
+static inline AI TGT void FAM(blk_gen)(const float *xp, const float *t, float *dq, int64_t ldd,
+                                       int64_t a0, int64_t a1, int64_t b0, int64_t b1,
+                                       int64_t kw, int64_t cmp, int64_t rstep, int64_t cstep,
+                                       int64_t pstep, const int R, const int XMASK,
+                                       const int OMASK, vmask mx, vmask mo, const int PERM,
+                                       ivec idx) {
+    vec acc[RMAX];
+#pragma GCC unroll 16
     for (int r = 0; r < R; r++) acc[r] = V_ZERO();
     for (int64_t a = a0; a < a1; a++)
         for (int64_t b = b0; b < b1; b++) {
             const vec tv = V_LOAD(t + (a * kw + b) * cmp);
-            const float *xp = x + (xo + a * rstep + b * cstep);
-#pragma GCC unroll 8
+            const float *xb = xp + (a * rstep + b * cstep);
+#pragma GCC unroll 16
             for (int r = 0; r < R; r++) {
-                vec xv = XMASK ? V_LOADM(xp + r * pstep, mx) : V_LOAD(xp + r * pstep);
+                vec xv = XMASK ? V_LOADM(xb + r * pstep, mx) : V_LOAD(xb + r * pstep);
                 if (PERM) xv = V_PERM(idx, xv);
                 acc[r] = V_FMA(xv, tv, acc[r]);
             }
         }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
         if (OMASK) V_STOREM(dq + r * ldd, mo, acc[r]);
         else V_STORE(dq + r * ldd, acc[r]);
@@ -96,87 +152,121 @@ typedef struct FAM(ctx) {
     const float *taps, *x;
     const int32_t *idxtab; /* per channel block: input lane of each output lane (m > 1) */
     const FAM(run) *runs;
-    int64_t nruns, nblk, group; /* channel blocks, and how many to do per column sweep */
+    int64_t nruns, nblk, group; /* channel blocks, and how many to sweep per pass over rows */
+    int prefetch;               /* the image is too big to be cache-resident */
 } FAM(ctx);
 
-/* Channel blocks [g0, g1) of R pixels.  KW and SW are 0 (read from p) or the
- * constant kernel width and column stride of a specialised path. */
+/* Channel blocks [g0, g1) of R pixels starting at input offset xo (tap (0, 0)
+ * of the first pixel, possibly outside the image).  FULL: all kernel columns
+ * are inside, use the KIND block; otherwise the general one on [b0, b1). */
 static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, float *dp, int64_t ldd,
                                        int64_t a0, int64_t a1, int64_t b0, int64_t b1,
-                                       int64_t g0, int64_t g1, const int R, const int KW,
-                                       const int SW, const int PERM) {
+                                       int64_t g0, int64_t g1, const int R, const int KIND,
+                                       const int FULL, const int PERM, const float *pf,
+                                       int64_t npf) {
     const sepconv_params *p = cx->p;
     const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m;
-    const int64_t cmp = sepconv_round_up(cm, VL), kw = KW ? KW : p->kw;
-    const int64_t rstep = p->dh * p->w * c, cstep = p->dw * c, pstep = (SW ? SW : p->sw) * c;
+    const int64_t cmp = sepconv_round_up(cm, VL), kw = p->kw;
+    const int64_t rstep = p->dh * p->w * c, cstep = p->dw * c, pstep = p->sw * c;
     const vmask all = M_FIRST(VL);
     ivec idx = I_LOAD(cx->idxtab);
     for (int64_t blk = g0; blk < g1; blk++) {
         const int64_t q0 = blk * VL, c0 = q0 / m;
+        const float *xp = cx->x + c0 + xo;
+        const float *t = cx->taps + q0;
+        float *dq = dp + q0;
         if (PERM) idx = I_LOAD(cx->idxtab + blk * VL);
+        for (int64_t i = 0; i < npf; i++) __builtin_prefetch(pf + c0 + i * c, 0, 3);
+        /* with m > 1 the block's input channels may run past c: load masked */
+        const vmask mx = PERM ? M_FIRST(c - c0) : all;
         if (q0 + VL <= cm) {
-            /* with m > 1 the block's input channels may run past c: load masked */
-            FAM(nhwc_blk)(cx->x + c0, xo, cx->taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp,
-                          rstep, cstep, pstep, R, PERM, 0, PERM ? M_FIRST(c - c0) : all, all,
-                          PERM, idx);
+            if (FULL && KIND != K_GEN)
+                FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
+                               KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx);
+            else
+                FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R,
+                             PERM, 0, mx, all, PERM, idx);
         } else {
-            FAM(nhwc_blk)(cx->x + c0, xo, cx->taps + q0, dp + q0, ldd, a0, a1, b0, b1, kw, cmp,
-                          rstep, cstep, pstep, R, 1, 1, M_FIRST(c - c0), M_FIRST(cm - q0), PERM,
-                          idx);
+            const vmask mo = M_FIRST(cm - q0), mt = M_FIRST(c - c0);
+            if (FULL && KIND != K_GEN)
+                FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
+                               KIND_SW(KIND), KIND_DW(KIND), 1, 1, mt, mo, PERM, idx);
+            else
+                FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R, 1,
+                             1, mt, mo, PERM, idx);
         }
     }
 }
 
-/* One output row.  Channel blocks are swept in groups small enough that the
- * input window of a register block stays in L1; within a group, each run of
- * columns with the same valid taps goes in register blocks of RB pixels with
- * no bounds checks (3x3 stride 1 and 2 with constant loop bounds). */
-static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *drow,
-                                        int64_t ldd, const int PERM) {
+/* One output row, channel blocks [g0, g1).  The run whose columns see the
+ * whole kernel goes in blocks of R pixels, then of R2; a last partial block
+ * of R2 overlaps the one before (it recomputes identical values) rather than
+ * going pixel by pixel.  The border runs go one pixel at a time. */
+static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *drow, int64_t ldd,
+                                        int64_t g0, int64_t g1, const int KIND, const int PERM) {
     const sepconv_params *p = cx->p;
     const int64_t c = p->c, w = p->w, kh = p->kh, kw = p->kw, sw = p->sw;
+    const int R = KIND_R(KIND);
     int64_t a0, a1;
     FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, p->h, &a0, &a1);
     const int64_t ih0 = oh * p->sh - p->pad_top;
-    const int spec = a0 == 0 && a1 == kh && kh == 3 && kw == 3 && (sw == 1 || sw == 2);
+    /* The bottom input row is the one new to this output row: when the data
+     * streams from memory it is the one to fetch ahead, a block at a time,
+     * its columns just beyond the current block's. */
+    const int64_t ihb = ih0 + (a1 - 1) * p->dh;
+    const float *pfrow = a1 > a0 ? cx->x + ihb * w * c : cx->x;
+    const int64_t pfend = a1 > a0 && cx->prefetch ? w : 0;
 #define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
-    for (int64_t g0 = 0; g0 < cx->nblk; g0 += cx->group) {
-        const int64_t g1 = g0 + cx->group < cx->nblk ? g0 + cx->group : cx->nblk;
-        for (int64_t ri = 0; ri < cx->nruns; ri++) {
-            const FAM(run) rn = cx->runs[ri];
+#define PX(o, RR, K, F)                                                                        \
+    do {                                                                                       \
+        int64_t pc0 = (o) * sw - p->pad_left + (RR) * sw, pc1 = pc0 + (RR) * sw;               \
+        if (pc0 < 0) pc0 = 0;                                                                  \
+        if (pc1 > pfend) pc1 = pfend;                                                          \
+        FAM(nhwc_px)(cx, XO(o), drow + (o) * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1, RR, K, F, \
+                     PERM, pfrow + pc0 * c, pc1 > pc0 ? pc1 - pc0 : 0);                        \
+    } while (0)
+    for (int64_t ri = 0; ri < cx->nruns; ri++) {
+        const FAM(run) rn = cx->runs[ri];
+        const int64_t len = rn.ow1 - rn.ow0;
+        if (rn.b0 != 0 || rn.b1 != kw) {
+            for (int64_t ow = rn.ow0; ow < rn.ow1; ow++) PX(ow, 1, K_GEN, 0);
+        } else if (len >= R2) {
             int64_t ow = rn.ow0;
-            if (spec && rn.b0 == 0 && rn.b1 == 3 && sw == 1) {
-                for (; ow + RB <= rn.ow1; ow += RB)
-                    FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, g0, g1, RB, 3, 1,
-                                 PERM);
-            } else if (spec && rn.b0 == 0 && rn.b1 == 3) {
-                for (; ow + RB <= rn.ow1; ow += RB)
-                    FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, 0, 3, 0, 3, g0, g1, RB, 3, 2,
-                                 PERM);
-            } else {
-                for (; ow + RB <= rn.ow1; ow += RB)
-                    FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1,
-                                 RB, 0, 0, PERM);
-            }
-            for (; ow < rn.ow1; ow++)
-                FAM(nhwc_px)(cx, XO(ow), drow + ow * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1, 1,
-                             0, 0, PERM);
+            for (; ow + R <= rn.ow1; ow += R) PX(ow, R, KIND, 1);
+            for (; ow + R2 <= rn.ow1; ow += R2) PX(ow, R2, KIND, 1);
+            if (ow < rn.ow1) PX(rn.ow1 - R2, R2, KIND, 1);
+        } else {
+            for (int64_t ow = rn.ow0; ow < rn.ow1; ow++) PX(ow, 1, KIND, 1);
         }
     }
+#undef PX
 #undef XO
 }
 
-static TGT void FAM(nhwc_rows_m1)(const FAM(ctx) *cx, int64_t oh0, int64_t oh1, float *d,
-                                  int64_t ldd) {
-    for (int64_t oh = oh0; oh < oh1; oh++)
-        FAM(nhwc_row)(cx, oh, d + (oh - oh0) * cx->p->wo * ldd, ldd, 0);
-}
+#define NHWC_ROWS(K, PERM)                                                                      \
+    static TGT void FAM(nhwc_rows_##K##_##PERM)(const FAM(ctx) *cx, int64_t oh0, int64_t oh1,   \
+                                                float *d, int64_t ldd) {                        \
+        for (int64_t g0 = 0; g0 < cx->nblk; g0 += cx->group) {                                  \
+            const int64_t g1 = g0 + cx->group < cx->nblk ? g0 + cx->group : cx->nblk;           \
+            for (int64_t oh = oh0; oh < oh1; oh++)                                              \
+                FAM(nhwc_row)(cx, oh, d + (oh - oh0) * cx->p->wo * ldd, ldd, g0, g1, K, PERM);  \
+        }                                                                                       \
+    }
+NHWC_ROWS(K_GEN, 0)
+NHWC_ROWS(K_3S1, 0)
+NHWC_ROWS(K_3S2, 0)
+NHWC_ROWS(K_3S1D2, 0)
+NHWC_ROWS(K_5S1, 0)
+NHWC_ROWS(K_7S1, 0)
+NHWC_ROWS(K_GEN, 1)
+NHWC_ROWS(K_3S1, 1)
+NHWC_ROWS(K_3S2, 1)
+NHWC_ROWS(K_3S1D2, 1)
+NHWC_ROWS(K_5S1, 1)
+NHWC_ROWS(K_7S1, 1)
+#undef NHWC_ROWS
 
-static TGT void FAM(nhwc_rows_perm)(const FAM(ctx) *cx, int64_t oh0, int64_t oh1, float *d,
-                                    int64_t ldd) {
-    for (int64_t oh = oh0; oh < oh1; oh++)
-        FAM(nhwc_row)(cx, oh, d + (oh - oh0) * cx->p->wo * ldd, ldd, 1);
-}
+typedef void (*FAM(rows_fn))(const FAM(ctx) *, int64_t, int64_t, float *, int64_t);
 
 static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const float *x,
                           int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
@@ -206,18 +296,32 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const floa
             const int64_t q0 = b * VL, q = q0 + l < cm ? q0 + l : q0;
             idxtab[b * VL + l] = (int32_t)(q / m - q0 / m);
         }
-    /* channel blocks per sweep: the register block's input window, counted in
-     * cache lines, should fit in about half of L1 */
-    int64_t cols = (RB - 1) * p->sw + (p->kw - 1) * p->dw + 1;
-    if (cols > RB * p->kw) cols = RB * p->kw;
-    int64_t group = 24576 / (p->kh * cols * 64);
-    group = (group < 1 ? 1 : group) * (64 / (VL * (int64_t)sizeof(float)));
-    /* widely dilated windows are not reused from L1 by the next block anyway:
-     * sweep all channels of a pixel block, which streams memory in order */
-    if ((p->kw - 1) * p->dw >= RB) group = nblk;
-    FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group};
-    if (m == 1) FAM(nhwc_rows_m1)(&cx, oh0, oh1, d, ldd);
-    else FAM(nhwc_rows_perm)(&cx, oh0, oh1, d, ldd);
+    /* Channel blocks per pass over the rows: the input rows one output row
+     * reads should stay in (about half of) L2 until the next output rows
+     * reuse them; only very wide, widely dilated layers need several passes. */
+    const int64_t span = (p->kh - 1) * p->dh + 1;
+    const int64_t blk_bytes = span * p->w * VL * (int64_t)sizeof(float);
+    int64_t group = (int64_t)(768 * 1024) / (blk_bytes > 0 ? blk_bytes : 1);
+    if (group < 1) group = 1;
+    /* a single row gains nothing from passes, and all channels of a pixel
+     * block in turn read memory in order */
+    if (oh1 - oh0 <= 1) group = nblk;
+    const int prefetch = p->h * p->w * p->c * (int64_t)sizeof(float) > (int64_t)1 << 20;
+    FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group, prefetch};
+    const int64_t kh = p->kh, kw = p->kw, sw = p->sw, dw = p->dw;
+    int kind = K_GEN;
+    if (kw == 3 && sw == 1 && dw == 1) kind = K_3S1;
+    else if (kw == 3 && sw == 2 && dw == 1) kind = K_3S2;
+    else if (kw == 3 && sw == 1 && dw == 2) kind = K_3S1D2;
+    else if (kw == 5 && sw == 1 && dw == 1) kind = K_5S1;
+    else if (kw == 7 && sw == 1 && dw == 1) kind = K_7S1;
+    (void)kh;
+    static const FAM(rows_fn) fns[2][6] = {
+        {FAM(nhwc_rows_K_GEN_0), FAM(nhwc_rows_K_3S1_0), FAM(nhwc_rows_K_3S2_0),
+         FAM(nhwc_rows_K_3S1D2_0), FAM(nhwc_rows_K_5S1_0), FAM(nhwc_rows_K_7S1_0)},
+        {FAM(nhwc_rows_K_GEN_1), FAM(nhwc_rows_K_3S1_1), FAM(nhwc_rows_K_3S2_1),
+         FAM(nhwc_rows_K_3S1D2_1), FAM(nhwc_rows_K_5S1_1), FAM(nhwc_rows_K_7S1_1)}};
+    fns[m > 1][kind](&cx, oh0, oh1, d, ldd);
     return SEPCONV_OK;
 }
 
@@ -308,4 +412,8 @@ static int FAM(rows)(const sepconv_params *p, const float *taps, const float *x,
 }
 
 #undef AI
-#undef RB
+#undef RMAX
+#undef KIND_KW
+#undef KIND_SW
+#undef KIND_DW
+#undef KIND_R

@@ -41,6 +41,16 @@ CASES = [
     (12, 13, 17, 2, 3, 3, 2, 2, 1, 1, "same"),
     (11, 9, 5, 3, 5, 3, 1, 2, 2, 1, "same"),
     (10, 10, 33, 4, 3, 3, 1, 1, 1, 1, "valid"),
+    # specialised NHWC register blocks (3x3 s1, s2, d2; 5x5 and 7x7 s1): rows
+    # wide enough for full blocks, narrow blocks and an overlapping last block
+    # at every vector width, with channel tails and depth multipliers
+    *[(5, w, c, m, 3, 3, 1, 1, 1, 1, pad) for w in (14, 31) for c, m in ((17, 1), (16, 2), (9, 3))
+      for pad in ("same", "valid")],
+    *[(5, w, c, m, 3, 3, 2, 2, 1, 1, "same") for w in (29, 61) for c, m in ((17, 1), (5, 3))],
+    *[(7, 37, c, m, 3, 3, 1, 1, 2, 2, "same") for c, m in ((16, 1), (7, 2))],
+    *[(8, w, c, m, 5, 5, 1, 1, 1, 1, "same") for w in (19, 33) for c, m in ((17, 1), (8, 2))],
+    *[(9, w, c, m, 7, 7, 1, 1, 1, 1, "same") for w in (20, 41) for c, m in ((33, 1), (3, 5))],
+    (9, 26, 16, 1, 7, 7, 2, 1, 1, 1, "valid"),  # row stride 2 with the 7-wide block
 ]
 
 
