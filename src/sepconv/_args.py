@@ -64,8 +64,9 @@ def stride_dilation(strides, dilation_rate):
 
 
 def optional_threads(value, name="num_threads"):
-    """None, or a positive int."""
-    return None if value is None else positive_int(value, name)
+    """None, or a positive int (at most _limits.MAX_THREADS)."""
+    from ._limits import thread_count
+    return None if value is None else thread_count(positive_int(value, name), name)
 
 
 def layer_dtype(value):

@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from . import _args, _isa, _kernels, _threads, activations, initializers
+from . import _args, _isa, _kernels, _limits, _threads, activations, initializers
 
 _name_lock = threading.Lock()
 _name_counter = itertools.count()
@@ -58,6 +58,7 @@ class SeparableConv2D:
         self.dilation_rate = _args.int_pair(dilation_rate, "dilation_rate")
         _args.stride_dilation(self.strides, self.dilation_rate)
         self.depth_multiplier = _args.positive_int(depth_multiplier, "depth_multiplier")
+        _limits.check_args(self)
         self._act_c, self._act_fn = activations.resolve(activation)
         self.activation = activation
         self.use_bias = bool(use_bias)
@@ -141,6 +142,7 @@ class SeparableConv2D:
                 f"the channel dimension of the inputs must be known; received shape {shape}")
         c = _args.positive_int(c, "input channels")
         self.compute_output_shape(shape)  # validates VALID sizes when h, w are known
+        _limits.check_shape(self, shape)
         with self._lock:
             if self.built:
                 self._check_channels(c, shape)
@@ -150,6 +152,7 @@ class SeparableConv2D:
     def _build(self, c, dtype):
         kh, kw = self.kernel_size
         m, f = self.depth_multiplier, self.filters
+        _limits.check_weights(self, c, dtype)
         glorot = initializers.GlorotUniform
         dw = self._initial(self.depthwise_initializer or glorot(), (kh, kw, c, m), dtype, "depthwise")
         pw = self._initial(self.pointwise_initializer or glorot(), (1, 1, c * m, f), dtype, "pointwise")
@@ -298,6 +301,7 @@ class SeparableConv2D:
         x = _args.as_float_array(x)
         shape = x.shape
         _n, _h, _w, c = _args.split_shape(shape, self.data_format)
+        _limits.check_shape(self, shape, _args.compute_dtype(x.dtype).itemsize)
         with self._lock:
             if not self.built:
                 # validate before creating weights, so a bad first call leaves the layer unbuilt
