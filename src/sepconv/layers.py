@@ -61,7 +61,7 @@ class SeparableConv2D:
         _limits.check_args(self)
         self._act_c, self._act_fn = activations.resolve(activation)
         self.activation = activation
-        self.use_bias = bool(use_bias)
+        self.use_bias = _args.flag(use_bias, "use_bias")
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -73,7 +73,7 @@ class SeparableConv2D:
         self.depthwise_constraint = depthwise_constraint
         self.pointwise_constraint = pointwise_constraint
         self.bias_constraint = bias_constraint
-        self.trainable = bool(trainable)
+        self.trainable = _args.flag(trainable, "trainable")
         if name is not None and not isinstance(name, str):
             raise ValueError(f"`name` must be a string or None; received name={name!r}")
         self.name = name if name is not None else _unique_name()
@@ -135,7 +135,7 @@ class SeparableConv2D:
     # ---------------------------------------------------------------- building
     def build(self, input_shape):
         """Creates the weights for inputs of this shape (batch and spatial dims may be None)."""
-        shape = tuple(input_shape)
+        shape = _args.shape_arg(input_shape)
         _n, h, w, c = _args.split_shape(shape, self.data_format)
         if c is None:
             raise ValueError(
@@ -195,7 +195,7 @@ class SeparableConv2D:
                 f"received {c} channels in an input of shape {tuple(shape)}")
 
     def compute_output_shape(self, input_shape):
-        shape = tuple(input_shape)
+        shape = _args.shape_arg(input_shape)
         n, h, w, c = _args.split_shape(shape, self.data_format)
         if self.built and c is not None:
             self._check_channels(c, shape)
@@ -231,7 +231,7 @@ class SeparableConv2D:
                 f"({', '.join(n for _, n in expected)}); received {len(weights)}")
         new = []
         for w, (shape, what) in zip(weights, expected):
-            a = np.asarray(w)
+            a = _args.as_array(w, what)
             if a.shape != shape:
                 raise ValueError(f"{what}: expected shape {shape}, received shape {a.shape}")
             if a.dtype.kind not in "biuf" or not np.can_cast(a.dtype, self._dtype, "same_kind"):
