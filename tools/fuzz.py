@@ -27,8 +27,8 @@ def main(argv=None):
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
            "--hypothesis-show-statistics", os.path.join(ROOT, "tests", "test_fuzz.py")]
     proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
-    sys.stdout.write(proc.stdout[-4000:] if proc.returncode else "")
-    sys.stderr.write(proc.stderr[-4000:])
+    sys.stdout.write(proc.stdout if proc.returncode else "")
+    sys.stderr.write(proc.stderr)
     total = sum(int(m) for m in re.findall(r"during generate phase.*\n.*\n\s*- (\d+) passing",
                                             proc.stdout))
     summary = [ln for ln in proc.stdout.splitlines() if re.search(r"\d+ (passed|failed)", ln)]
