@@ -63,9 +63,18 @@ def stride_dilation(strides, dilation_rate):
             f"strides={strides}, dilation_rate={dilation_rate}")
 
 
+def flag(value, name):
+    """A truth value, as TF takes it (bool(value)), naming `name` when that is ambiguous."""
+    try:
+        return bool(value)
+    except (ValueError, TypeError) as exc:  # numpy arrays of size > 1, odd objects
+        raise ValueError(f"`{name}` must be a bool; received {name}={value!r} ({exc})") from None
+
+
 def optional_threads(value, name="num_threads"):
-    """None, or a positive int."""
-    return None if value is None else positive_int(value, name)
+    """None, or a positive int (at most _limits.MAX_THREADS)."""
+    from ._limits import thread_count
+    return None if value is None else thread_count(positive_int(value, name), name)
 
 
 def layer_dtype(value):
@@ -74,16 +83,24 @@ def layer_dtype(value):
         return None
     try:
         dt = np.dtype(value)
-    except TypeError:
+    except (TypeError, ValueError):
         dt = None
     if dt is None or dt not in (np.float16, np.float32, np.float64):
         raise TypeError(f"`dtype` must be float16, float32 or float64; received dtype={value!r}")
     return dt
 
 
+def as_array(x, name):
+    """np.asarray(x), with numpy's errors (ragged nested lists, odd objects) naming `name`."""
+    try:
+        return x if type(x) is np.ndarray else np.asarray(x)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"`{name}` could not be converted to an array: {exc}") from None
+
+
 def as_float_array(x, name="inputs"):
     """Any array-like to an ndarray with a floating dtype (no copy when already one)."""
-    a = x if type(x) is np.ndarray else np.asarray(x)
+    a = as_array(x, name)
     if a.dtype.kind != "f":
         raise TypeError(
             f"`{name}` must have a floating dtype (float16, float32 or float64); "
@@ -108,6 +125,18 @@ def output_size(n, k, s, d, pad, axis):
     out = -(-n // s)
     total = max((out - 1) * s + ek - n, 0)
     return out, total // 2
+
+
+def shape_arg(value, name="input_shape"):
+    """A shape argument (build, compute_output_shape): ints >= 0 or None, as a tuple."""
+    try:
+        items = None if isinstance(value, (str, bytes)) else tuple(value)
+    except TypeError:
+        items = None
+    if items is None or not all(v is None or (_is_int(v) and int(v) >= 0) for v in items):
+        raise ValueError(
+            f"`{name}` must be a sequence of ints >= 0 or None; received {name}={value!r}")
+    return tuple(None if v is None else int(v) for v in items)
 
 
 def check_rank4(shape, fmt):

@@ -63,8 +63,9 @@ def keras_seed(seed):
         seed = (seed.get("config") or {}).get("seed")
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, int) and not hasattr(seed, "__index__"):
-        raise ValueError(f"seed must be None or an int, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) and not hasattr(seed, "__index__") \
+            or int(seed) < 0:
+        raise ValueError(f"an initializer's seed must be None or an int >= 0, got {seed!r}")
     return int(seed)
 
 

@@ -7,7 +7,7 @@ both.  The count reaches C as a `num_threads` clause, never as global state."""
 
 import threading
 
-from . import _args, _kernels
+from . import _args, _kernels, _limits
 
 _lock = threading.Lock()
 _override = None
@@ -24,7 +24,11 @@ def set_num_threads(n):
 def get_num_threads():
     """The thread count a layer without its own num_threads uses right now."""
     n = _override
-    return n if n is not None else _kernels.omp_max_threads()
+    if n is not None:
+        return n
+    # a huge OMP_NUM_THREADS would make libgomp abort the process when it cannot
+    # create that many threads, so the default is capped like an explicit count
+    return min(_kernels.omp_max_threads(), _limits.MAX_THREADS)
 
 
 def openmp_enabled():

@@ -106,6 +106,11 @@ class Constant(Initializer):
     """A scalar, or an array broadcastable to the weight's shape."""
 
     def __init__(self, value=0.0):
+        try:
+            np.asarray(value, dtype=np.float64)  # refuse junk here, not at build
+        except (TypeError, ValueError):
+            raise ValueError(f"Constant initializer: value must be a number or an array of "
+                             f"numbers, got {value!r}") from None
         self.value = value
 
     def __call__(self, shape, dtype=None):

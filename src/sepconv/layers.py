@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 
-from . import (_args, _checkpoint, _isa, _keras, _kernels, _store, _threads, activations,
+from . import (_args, _checkpoint, _isa, _keras, _kernels, _limits, _store, _threads, activations,
                constraints, initializers, regularizers)
 from ._serialization import serialize as _serialization_serialize
 from .variables import Variable, assign_many
@@ -58,9 +58,10 @@ class SeparableConv2D:
         self.dilation_rate = _args.int_pair(dilation_rate, "dilation_rate")
         _args.stride_dilation(self.strides, self.dilation_rate)
         self.depth_multiplier = _args.positive_int(depth_multiplier, "depth_multiplier")
+        _limits.check_args(self)
         self._act_c, self._act_fn = activations.resolve(activation)
         self.activation = activation
-        self.use_bias = bool(use_bias)
+        self.use_bias = _args.flag(use_bias, "use_bias")
         # None kernel initializers take the variable_scope's initializer at build time
         self.depthwise_initializer = initializers.get(depthwise_initializer, "depthwise_initializer")
         self.pointwise_initializer = initializers.get(pointwise_initializer, "pointwise_initializer")
@@ -73,7 +74,7 @@ class SeparableConv2D:
         self.depthwise_constraint = constraints.get(depthwise_constraint, "depthwise_constraint")
         self.pointwise_constraint = constraints.get(pointwise_constraint, "pointwise_constraint")
         self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
-        self.trainable = bool(trainable)
+        self.trainable = _args.flag(trainable, "trainable")
         if name is not None and not isinstance(name, str):
             raise ValueError(f"`name` must be a string or None; received name={name!r}")
         self.name = name if name is not None else \
@@ -157,13 +158,14 @@ class SeparableConv2D:
     # ---------------------------------------------------------------- building
     def build(self, input_shape):
         """Creates the weights for inputs of this shape (batch and spatial dims may be None)."""
-        shape = tuple(input_shape)
+        shape = _args.shape_arg(input_shape)
         _n, h, w, c = _args.split_shape(shape, self.data_format)
         if c is None:
             raise ValueError(
                 f"the channel dimension of the inputs must be known; received shape {shape}")
         c = _args.positive_int(c, "input channels")
         self.compute_output_shape(shape)  # validates VALID sizes when h, w are known
+        _limits.check_shape(self, shape)
         with self._lock:
             if self.built:
                 self._check_channels(c, shape)
@@ -177,6 +179,7 @@ class SeparableConv2D:
             self._scope_name = _store.current_scope().prefix + self.name
         kh, kw = self.kernel_size
         m, f = self.depth_multiplier, self.filters
+        _limits.check_weights(self, c, dtype)
         shapes = [(kh, kw, c, m), (1, 1, c * m, f), (f,)][:3 if self.use_bias else 2]
         if shared is not None:
             variables = _check_shared(self._scope_name, shared, shapes)
@@ -244,7 +247,7 @@ class SeparableConv2D:
                 f"received {c} channels in an input of shape {tuple(shape)}")
 
     def compute_output_shape(self, input_shape):
-        shape = tuple(input_shape)
+        shape = _args.shape_arg(input_shape)
         n, h, w, c = _args.split_shape(shape, self.data_format)
         if self.built and c is not None:
             self._check_channels(c, shape)
@@ -281,7 +284,7 @@ class SeparableConv2D:
                 f"({', '.join(names)}); received {len(weights)}")
         new = []
         for w, var, what in zip(weights, current, names):
-            a = np.asarray(w)
+            a = _args.as_array(w, what)
             if a.shape != var.shape:
                 raise ValueError(f"{what}: expected shape {var.shape}, received shape {a.shape}")
             if a.dtype.kind not in "biuf" or not np.can_cast(a.dtype, var.dtype, "same_kind"):
@@ -363,6 +366,7 @@ class SeparableConv2D:
         x = _args.as_float_array(x)
         shape = x.shape
         _n, _h, _w, c = _args.split_shape(shape, self.data_format)
+        _limits.check_shape(self, shape, _args.compute_dtype(x.dtype).itemsize)
         with self._lock:
             if not self.built:
                 # validate before creating weights, so a bad first call leaves the layer unbuilt
