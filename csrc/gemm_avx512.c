@@ -168,48 +168,71 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
     }
 }
 
-/* One NCHW micro-tile: channels of panel pi (rows), pixels i0.. (columns). */
-TGT static void nchw_block(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
-                           int64_t npix, int64_t i0, int64_t pi, int64_t f1, float *y,
-                           int64_t ldy, int64_t k0, int64_t k1) {
+/* One NCHW micro-tile: channels of panel pi (rows), pixels i0.. (columns);
+ * b is the d strip for k0.. (row stride b_rs). */
+TGT static void nchw_block(const sepconv_params *p, const float *wp, const float *b, int64_t b_rs,
+                           int64_t ncols, int64_t pi, int64_t f1, float *c, int64_t ldy,
+                           int64_t k0, int64_t k1, const int packed) {
     const int64_t k = p->c * p->m, pstride = k * NCHW_MR + NCHW_MR;
     const float *panel = wp + pi * pstride, *bias = panel + k * NCHW_MR;
     const int64_t j0 = pi * NCHW_MR;
     const int rows = (int)(f1 - j0 < NCHW_MR ? f1 - j0 : NCHW_MR);
-    const int64_t ncols = npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR;
     const int nv = (int)((ncols + 15) / 16);
     const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
-    const float *a = panel + k0 * NCHW_MR, *b = d + k0 * ldd + i0;
+    const float *a = panel + k0 * NCHW_MR;
     const int load = k0 > 0, fin = k1 == k;
-    float *c = y + j0 * ldy + i0;
+    const int masked = !packed && ncols % 16 != 0; /* a packed strip is zero-padded */
+    c += j0 * ldy;
     if (nv == 3)
-        ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        if (!masked) ukr(NCHW_MR, 3, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        else ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
     else if (nv == 2)
-        ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        if (!masked) ukr(NCHW_MR, 2, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        else ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
     else
-        ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        if (!masked) ukr(NCHW_MR, 1, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        else ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
+}
+
+/* Copies rows [k0, k1) x ncols pixels of d into a contiguous strip (row stride NCHW_NR). */
+TGT static void pack_strip(const float *d, int64_t ldd, int64_t k0, int64_t k1, int64_t ncols,
+                           float *s) {
+    const int nv = (int)((ncols + 15) / 16);
+    const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
+    for (int64_t kk = k0; kk < k1; kk++, s += NCHW_NR) {
+        const float *r = d + kk * ldd;
+        for (int v = 0; v < nv; v++)
+            _mm512_storeu_ps(s + 16 * v, v == nv - 1 ? _mm512_maskz_loadu_ps(m, r + 16 * v)
+                                                     : _mm512_loadu_ps(r + 16 * v));
+    }
 }
 
 TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
                           int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
     const int64_t k = p->c * p->m;
     const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
-    if (sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float))) {
-        /* weights stay in L2; a KC x 48 strip of d stays in L1 for every
-         * panel.  Blocks of k run in order, partial sums going through y, so
-         * each element still sums k = 0..K-1 in sequence. */
-        for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
+    float *strip = (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
+                                            sizeof(float) * (NCHW_KC + NCHW_KC / 2) * NCHW_NR);
+    if (strip && sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float))) {
+        /* weights stay in L2; a KC x 48 strip of d, copied contiguous, stays
+         * in L1 for every panel.  Blocks of k run in order, partial sums going
+         * through y, so each element still sums k = 0..K-1 in sequence. */
+        for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR) {
+            const int64_t ncols = npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR;
             for (int64_t k0 = 0; k0 < k; k0 += NCHW_KC) {
                 const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
+                pack_strip(d + i0, ldd, k0, k1, ncols, strip);
                 for (int64_t pi = p0; pi < p1; pi++)
-                    nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, k0, k1);
+                    nchw_block(p, wp, strip, NCHW_NR, ncols, pi, f1, y + i0, ldy, k0, k1, 1);
                 if (k1 == k) break;
             }
+        }
     } else {
         /* big weights: stream each panel once, reuse it over all pixels */
         for (int64_t pi = p0; pi < p1; pi++)
             for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
-                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k);
+                nchw_block(p, wp, d + i0, ldd, npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR, pi, f1,
+                           y + i0, ldy, 0, k, 0);
     }
 }
 
