@@ -21,7 +21,8 @@
 
 enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32,
        NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */,
-       NHWC_KC = 256 /* a 256 x 32 weight block: 32 KB of L1 */ };
+       NHWC_KC = 256 /* a 256 x 32 weight block: 32 KB of L1 */,
+       NHWC_REPACK_MOD = 512 /* floats: d rows 2 KB apart */ };
 
 INL __m512 act_vec(int act, __m512 x) {
     const __m512 zero = _mm512_setzero_ps();
@@ -133,8 +134,7 @@ TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, int64_t k0, 
                           int64_t ldy) {
     const int64_t kn = k1 - k0;
     const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;
-    const int load = k0 > 0, fin = k1 == k;
-    a += k0;
+    const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */
     switch (rows) {
         NHWC_CASE(1) NHWC_CASE(2) NHWC_CASE(3) NHWC_CASE(4) NHWC_CASE(5) NHWC_CASE(6)
         NHWC_CASE(7) NHWC_CASE(8) NHWC_CASE(9) NHWC_CASE(10) NHWC_CASE(11) NHWC_CASE(12)
@@ -149,20 +149,42 @@ TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, int64_t k0, 
 TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
                           int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
     const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
+    const int64_t nrb = (npix + NHWC_MR - 1) / NHWC_MR;
+    /* d rows a multiple of 2 KB apart (K = 512, 1024, 2048, ...) fall into one
+     * or two L1 sets, so the 14 rows of a block evict each other: copy each
+     * block of k to rows of a padded stride first */
+    const int repack = ldd % NHWC_REPACK_MOD == 0;
+    const int64_t kmax = k <= 2 * NHWC_KC ? k : NHWC_KC + NHWC_KC / 2;
+    const int64_t lda = kmax + 16;
+    float *buf = repack ? (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
+                                                   sizeof(float) * (size_t)(npix * lda))
+                        : NULL;
     for (int64_t k0 = 0; k0 < k;) {
         const int64_t k1 = k <= 2 * NHWC_KC || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
+        const float *a = d + k0;
+        int64_t la = ldd;
+        if (buf) {
+            for (int64_t i = 0; i < npix; i++)
+                for (int64_t kk = k0; kk < k1; kk += 16) {
+                    const __mmask16 mk = tail_mask(k1 - kk);
+                    _mm512_mask_storeu_ps(buf + i * lda + (kk - k0), mk,
+                                          _mm512_maskz_loadu_ps(mk, d + i * ldd + kk));
+                }
+            a = buf;
+            la = lda;
+        }
         for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
             const float *panel = wp + (j0 / NHWC_NR) * pstride;
             const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
             const int nv = ncols > 16 ? 2 : 1;
             const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
-            int64_t i0 = 0;
-            for (; i0 + NHWC_MR <= npix; i0 += NHWC_MR)
-                nhwc_rows(NHWC_MR, nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
+            /* row blocks of even size (no thin tail block: 100 = 8 x 12.5, not 7 x 14 + 2) */
+            for (int64_t b = 0, i0 = 0; b < nrb; b++) {
+                const int rows = (int)(npix / nrb + (b < npix % nrb));
+                nhwc_rows(rows, nv, m, k, k0, k1, a + i0 * la, la, panel, p->act,
                           y + i0 * ldy + j0, ldy);
-            if (i0 < npix)
-                nhwc_rows((int)(npix - i0), nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
-                          y + i0 * ldy + j0, ldy);
+                i0 += rows;
+            }
         }
         k0 = k1;
     }
