@@ -47,7 +47,7 @@ INL __m512 act_vec(int act, __m512 x) {
 INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
              int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
              const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
-             const int load_c, const int finish) {
+             const int load_c, const int finish, const int PF, const char *pf, int64_t pf_n) {
     __m512 acc[NHWC_MR][3];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
@@ -58,6 +58,8 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
                                             : _mm512_loadu_ps(c + r * ldc + 16 * v);
     for (int64_t kk = 0; kk < k; kk++) {
         __m512 bv[3];
+        /* one line of the next weight block into L2 per k (see tile_nhwc) */
+        if (PF) _mm_prefetch(pf + 64 * (kk < pf_n ? kk : pf_n - 1), _MM_HINT_T1);
 #pragma GCC unroll 3
         for (int v = 0; v < NV; v++)
             bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
@@ -121,27 +123,34 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
 
 /* NHWC rows of pixels with a constant row count: instantiations 1..14, for
  * k in [k0, k1) (partial sums go through c when the block is not the first
- * or not the last). */
-#define NHWC_CASE(R)                                                                      \
+ * or not the last).  PF: the variant that prefetches pf_n lines from pf, in
+ * a function of its own (one function with every variant compiles badly). */
+#define NHWC_CASE(R, PF)                                                                  \
     case R:                                                                               \
         if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
-                         load, fin);                                                      \
-        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin); \
+                         load, fin, PF, pf, pf_n);                                        \
+        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, \
+                 PF, pf, pf_n);                                                           \
         break;
 
-TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, int64_t k0, int64_t k1,
-                          const float *a, int64_t ldd, const float *panel, int act, float *c,
-                          int64_t ldy) {
-    const int64_t kn = k1 - k0;
-    const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;
-    const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */
-    switch (rows) {
-        NHWC_CASE(1) NHWC_CASE(2) NHWC_CASE(3) NHWC_CASE(4) NHWC_CASE(5) NHWC_CASE(6)
-        NHWC_CASE(7) NHWC_CASE(8) NHWC_CASE(9) NHWC_CASE(10) NHWC_CASE(11) NHWC_CASE(12)
-        NHWC_CASE(13) NHWC_CASE(14)
-    default: break;
+#define NHWC_ROWS(NAME, PF)                                                                   \
+    __attribute__((noinline)) TGT static void NAME(                                           \
+        int rows, int nv, __mmask16 m, int64_t k, int64_t k0, int64_t k1, const float *a,     \
+        int64_t ldd, const float *panel, int act, float *c, int64_t ldy, const char *pf,       \
+        int64_t pf_n) {                                                                       \
+        const int64_t kn = k1 - k0;                                                           \
+        const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;                   \
+        const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */                  \
+        switch (rows) {                                                                       \
+            NHWC_CASE(1, PF) NHWC_CASE(2, PF) NHWC_CASE(3, PF) NHWC_CASE(4, PF)               \
+            NHWC_CASE(5, PF) NHWC_CASE(6, PF) NHWC_CASE(7, PF) NHWC_CASE(8, PF)               \
+            NHWC_CASE(9, PF) NHWC_CASE(10, PF) NHWC_CASE(11, PF) NHWC_CASE(12, PF)            \
+            NHWC_CASE(13, PF) NHWC_CASE(14, PF)                                               \
+        default: break;                                                                       \
+        }                                                                                     \
     }
-}
+NHWC_ROWS(nhwc_rows, 0)
+NHWC_ROWS(nhwc_rows_pf, 1)
 
 /* Blocks of k when K > 2 KC: a KC x 32 weight block stays in L1 while it is used for every
  * row block of the tile.  Blocks run in order and partial sums are stored raw
@@ -154,6 +163,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
      * or two L1 sets, so the 14 rows of a block evict each other: copy each
      * block of k to rows of a padded stride first */
     const int repack = ldd % NHWC_REPACK_MOD == 0;
+    const int pf_on = !sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
     const int64_t kmax = k <= 2 * NHWC_KC ? k : NHWC_KC + NHWC_KC / 2;
     const int64_t lda = kmax + 16;
     float *buf = repack ? (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
@@ -179,10 +189,18 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
             const int nv = ncols > 16 ? 2 : 1;
             const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
             /* row blocks of even size (no thin tail block: 100 = 8 x 12.5, not 7 x 14 + 2) */
+            /* the next panel's weight block (from L3 when the weights pass
+             * L2), a share per row block, one line per k */
+            const int64_t lines = (k1 - k0) * NHWC_NR * (int64_t)sizeof(float) / 64;
+            const int64_t per = (lines + nrb - 1) / nrb;
+            const char *next = (const char *)(panel + pstride + k0 * NHWC_NR);
             for (int64_t b = 0, i0 = 0; b < nrb; b++) {
                 const int rows = (int)(npix / nrb + (b < npix % nrb));
-                nhwc_rows(rows, nv, m, k, k0, k1, a + i0 * la, la, panel, p->act,
-                          y + i0 * ldy + j0, ldy);
+                const int64_t l0 = b * per < lines ? b * per : lines - 1;
+                const int64_t n = l0 + per <= lines ? per : lines - l0;
+                const int use = pf_on && j0 + NHWC_NR < f1 && n > 0;
+                (use ? nhwc_rows_pf : nhwc_rows)(rows, nv, m, k, k0, k1, a + i0 * la, la, panel,
+                                                 p->act, y + i0 * ldy + j0, ldy, next + 64 * l0, n);
                 i0 += rows;
             }
         }
@@ -204,16 +222,18 @@ TGT static void nchw_block(const sepconv_params *p, const float *wp, const float
     const float *a = panel + k0 * NCHW_MR;
     const int load = k0 > 0, fin = k1 == k;
     const int masked = !packed && ncols % 16 != 0; /* a packed strip is zero-padded */
+    const char *pf = NULL;
+    const int64_t pf_n = 0;
     c += j0 * ldy;
     if (nv == 3)
-        if (!masked) ukr(NCHW_MR, 3, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
-        else ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        if (!masked) ukr(NCHW_MR, 3, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+        else ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
     else if (nv == 2)
-        if (!masked) ukr(NCHW_MR, 2, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
-        else ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        if (!masked) ukr(NCHW_MR, 2, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+        else ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
     else
-        if (!masked) ukr(NCHW_MR, 1, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
-        else ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        if (!masked) ukr(NCHW_MR, 1, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+        else ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
 }
 
 /* Copies rows [k0, k1) x ncols pixels of d into a contiguous strip (row stride NCHW_NR). */
