@@ -35,8 +35,10 @@ typedef struct tiling {
 #define TILE_BUDGET_BYTES ((int64_t)384 * 1024) /* fused d tile: L2 beside the weights */
 #define WEIGHTS_L2_BYTES ((int64_t)1024 * 1024)
 #define GROUP_BUDGET_BYTES ((int64_t)1536 * 1024) /* phased d of a group: shared in L2s */
-/* d tile when the weights pass L2: they then come from L3 once per tile, so
- * fewer, bigger tiles (a whole 10x10x1536 image) */
+/* d tile when the weights pass L2 and a whole image's intermediate fits it:
+ * the weights then come from L3 once per image, not once per row tile
+ * (xc_09, xc_10).  Bigger partial-image tiles were slower (xc_06, xc_07):
+ * the streaming weights evict them from L2. */
 #define BIG_TILE_BUDGET_BYTES ((int64_t)768 * 1024)
 enum {
     MIN_TILE_PIXELS = 96,  /* below this the weights are reused too little */
@@ -46,8 +48,10 @@ enum {
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 static int64_t tile_budget(const sepconv_params *p, int64_t elem) {
-    return p->c * p->m * p->f * elem > WEIGHTS_L2_BYTES ? BIG_TILE_BUDGET_BYTES
-                                                        : TILE_BUDGET_BYTES;
+    const int64_t cm = p->c * p->m;
+    return cm * p->f * elem > WEIGHTS_L2_BYTES && p->ho * p->wo * cm * elem <= BIG_TILE_BUDGET_BYTES
+               ? BIG_TILE_BUDGET_BYTES
+               : TILE_BUDGET_BYTES;
 }
 static void plan_gemm(tiling *t, const sepconv_params *p, int64_t f_block, int64_t elem,
                       int threads);

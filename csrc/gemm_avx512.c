@@ -22,7 +22,8 @@
 enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32,
        NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */,
        NHWC_KC = 256 /* a 256 x 32 weight block: 32 KB of L1 */,
-       NHWC_REPACK_MOD = 512 /* floats: d rows 2 KB apart */ };
+       NHWC_REPACK_MOD = 512 /* floats: d rows 2 KB apart */,
+       NHWC_PF_MAX_RB = 8 /* prefetch the next weight block only for tiles of few row blocks */ };
 
 INL __m512 act_vec(int act, __m512 x) {
     const __m512 zero = _mm512_setzero_ps();
@@ -133,8 +134,8 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
                  PF, pf, pf_n);                                                           \
         break;
 
-#define NHWC_ROWS(NAME, PF)                                                                   \
-    __attribute__((noinline)) TGT static void NAME(                                           \
+#define NHWC_ROWS(NAME, PF, ATTR)                                                             \
+    ATTR TGT static void NAME(                                                                \
         int rows, int nv, __mmask16 m, int64_t k, int64_t k0, int64_t k1, const float *a,     \
         int64_t ldd, const float *panel, int act, float *c, int64_t ldy, const char *pf,       \
         int64_t pf_n) {                                                                       \
@@ -149,8 +150,8 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
         default: break;                                                                       \
         }                                                                                     \
     }
-NHWC_ROWS(nhwc_rows, 0)
-NHWC_ROWS(nhwc_rows_pf, 1)
+NHWC_ROWS(nhwc_rows, 0, )
+NHWC_ROWS(nhwc_rows_pf, 1, __attribute__((noinline)))
 
 /* Blocks of k when K > 2 KC: a KC x 32 weight block stays in L1 while it is used for every
  * row block of the tile.  Blocks run in order and partial sums are stored raw
@@ -163,7 +164,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
      * or two L1 sets, so the 14 rows of a block evict each other: copy each
      * block of k to rows of a padded stride first */
     const int repack = ldd % NHWC_REPACK_MOD == 0;
-    const int pf_on = !sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
+    const int pf_on = nrb <= NHWC_PF_MAX_RB && !sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
     const int64_t kmax = k <= 2 * NHWC_KC ? k : NHWC_KC + NHWC_KC / 2;
     const int64_t lda = kmax + 16;
     float *buf = repack ? (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
