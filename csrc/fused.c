@@ -35,10 +35,10 @@ typedef struct tiling {
 #define TILE_BUDGET_BYTES ((int64_t)384 * 1024) /* fused d tile: L2 beside the weights */
 #define WEIGHTS_L2_BYTES ((int64_t)1024 * 1024)
 #define GROUP_BUDGET_BYTES ((int64_t)1536 * 1024) /* phased d of a group: shared in L2s */
-/* d tile when the weights pass L2 and a whole image's intermediate fits it:
- * the weights then come from L3 once per image, not once per row tile
- * (xc_09, xc_10).  Bigger partial-image tiles were slower (xc_06, xc_07):
- * the streaming weights evict them from L2. */
+/* d tile when the weights pass L2 and either a whole image's intermediate
+ * fits it or the tiles span images (batch > 1): the weights then come from
+ * L3 once per image / per bigger tile (xc_09, xc_10).  At batch 1, bigger
+ * partial-image tiles were slower (xc_06, xc_07). */
 #define BIG_TILE_BUDGET_BYTES ((int64_t)768 * 1024)
 enum {
     MIN_TILE_PIXELS = 96,  /* below this the weights are reused too little */
@@ -49,7 +49,8 @@ static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 static int64_t tile_budget(const sepconv_params *p, int64_t elem) {
     const int64_t cm = p->c * p->m;
-    return cm * p->f * elem > WEIGHTS_L2_BYTES && p->ho * p->wo * cm * elem <= BIG_TILE_BUDGET_BYTES
+    const int big_w = cm * p->f * elem > WEIGHTS_L2_BYTES;
+    return big_w && (p->n > 1 || p->ho * p->wo * cm * elem <= BIG_TILE_BUDGET_BYTES)
                ? BIG_TILE_BUDGET_BYTES
                : TILE_BUDGET_BYTES;
 }
