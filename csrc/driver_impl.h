@@ -87,14 +87,17 @@ static int FN(fused_tiles)(const FN(job) *jb, int64_t t0, int64_t t1) {
     const sepconv_params *p = jb->p;
     const int64_t cm = p->c * p->m;
     const int nchw = p->layout == SEPCONV_NCHW;
+    /* NCHW: channel rows start on a cache line (aligned vector loads/stores) */
+    const int64_t tile_pix = jb->tl.rows * p->wo;
+    const int64_t ld_max = nchw ? sepconv_round_up(tile_pix, 64 / (int64_t)sizeof(T)) : cm;
     T *d = (T *)sepconv_scratch(SEPCONV_SCRATCH_DRIVER,
-                                (size_t)(jb->tl.rows * p->wo * cm) * sizeof(T));
+                                (size_t)(nchw ? ld_max * cm : tile_pix * cm) * sizeof(T));
     if (!d) return SEPCONV_ENOMEM;
     for (int64_t t = t0; t < t1; t++) {
         int64_t g0, g1;
         FN(tile_rows)(p, &jb->tl, t, &g0, &g1);
         const int64_t npix = (g1 - g0) * p->wo;
-        const int64_t ldd = nchw ? npix : cm;
+        const int64_t ldd = nchw ? sepconv_round_up(npix, 64 / (int64_t)sizeof(T)) : cm;
         int s = FN(dw_span)(jb, g0, g1, 0, 0, d, ldd);
         if (s != SEPCONV_OK) return s;
         if (nchw) {

@@ -35,12 +35,25 @@ typedef struct tiling {
 #define TILE_BUDGET_BYTES ((int64_t)384 * 1024) /* fused d tile: L2 beside the weights */
 #define WEIGHTS_L2_BYTES ((int64_t)1024 * 1024)
 #define GROUP_BUDGET_BYTES ((int64_t)1536 * 1024) /* phased d of a group: shared in L2s */
+/* d tile when the weights pass L2 and either a whole image's intermediate
+ * fits it or the tiles span images (batch > 1): the weights then come from
+ * L3 once per image / per bigger tile (xc_09, xc_10).  At batch 1, bigger
+ * partial-image tiles were slower (xc_06, xc_07). */
+#define BIG_TILE_BUDGET_BYTES ((int64_t)768 * 1024)
 enum {
     MIN_TILE_PIXELS = 96,  /* below this the weights are reused too little */
     TILES_PER_THREAD = 2   /* row tiles per thread wanted before going PHASED */
 };
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+static int64_t tile_budget(const sepconv_params *p, int64_t elem) {
+    const int64_t cm = p->c * p->m;
+    const int big_w = cm * p->f * elem > WEIGHTS_L2_BYTES;
+    return big_w && (p->n > 1 || p->ho * p->wo * cm * elem <= BIG_TILE_BUDGET_BYTES)
+               ? BIG_TILE_BUDGET_BYTES
+               : TILE_BUDGET_BYTES;
+}
 static void plan_gemm(tiling *t, const sepconv_params *p, int64_t f_block, int64_t elem,
                       int threads);
 
@@ -51,7 +64,7 @@ static tiling plan_tiles(const sepconv_params *p, int64_t f_block, int64_t elem,
     const int nchw = p->layout == SEPCONV_NCHW;
     int64_t row_bytes = p->wo * cm * elem;
     if (row_bytes < 1) row_bytes = 1;
-    int64_t rows = TILE_BUDGET_BYTES / row_bytes;
+    int64_t rows = tile_budget(p, elem) / row_bytes;
     if (rows < 1) rows = 1;
     if (nchw && rows > p->ho) rows = p->ho; /* NCHW tiles stay in one image */
     int64_t total = n * p->ho;
@@ -107,7 +120,7 @@ static void plan_gemm(tiling *t, const sepconv_params *p, int64_t f_block, int64
     const int64_t cm = p->c * p->m, pix_img = p->ho * p->wo;
     const int nchw = p->layout == SEPCONV_NCHW;
     int64_t gpix = nchw ? pix_img : t->group * pix_img;
-    int64_t pt = TILE_BUDGET_BYTES / (cm * elem);
+    int64_t pt = tile_budget(p, elem) / (cm * elem);
     if (pt < MIN_TILE_PIXELS) pt = MIN_TILE_PIXELS;
     if (pt > gpix) pt = gpix;
     int64_t npt = ceil_div(gpix, pt);

@@ -21,7 +21,9 @@
 
 enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32,
        NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */,
-       NHWC_KC = 256 /* a 256 x 32 weight block: 32 KB of L1 */ };
+       NHWC_KC = 256 /* a 256 x 32 weight block: 32 KB of L1 */,
+       NHWC_REPACK_MOD = 512 /* floats: d rows 2 KB apart */,
+       NHWC_PF_MAX_RB = 8 /* prefetch the next weight block only for tiles of few row blocks */ };
 
 INL __m512 act_vec(int act, __m512 x) {
     const __m512 zero = _mm512_setzero_ps();
@@ -46,7 +48,7 @@ INL __m512 act_vec(int act, __m512 x) {
 INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
              int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
              const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
-             const int load_c, const int finish) {
+             const int load_c, const int finish, const int PF, const char *pf, int64_t pf_n) {
     __m512 acc[NHWC_MR][3];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
@@ -57,6 +59,8 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
                                             : _mm512_loadu_ps(c + r * ldc + 16 * v);
     for (int64_t kk = 0; kk < k; kk++) {
         __m512 bv[3];
+        /* one line of the next weight block into L2 per k (see tile_nhwc) */
+        if (PF) _mm_prefetch(pf + 64 * (kk < pf_n ? kk : pf_n - 1), _MM_HINT_T1);
 #pragma GCC unroll 3
         for (int v = 0; v < NV; v++)
             bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
@@ -120,28 +124,34 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
 
 /* NHWC rows of pixels with a constant row count: instantiations 1..14, for
  * k in [k0, k1) (partial sums go through c when the block is not the first
- * or not the last). */
-#define NHWC_CASE(R)                                                                      \
+ * or not the last).  PF: the variant that prefetches pf_n lines from pf, in
+ * a function of its own (one function with every variant compiles badly). */
+#define NHWC_CASE(R, PF)                                                                  \
     case R:                                                                               \
         if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
-                         load, fin);                                                      \
-        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin); \
+                         load, fin, PF, pf, pf_n);                                        \
+        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, \
+                 PF, pf, pf_n);                                                           \
         break;
 
-TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, int64_t k0, int64_t k1,
-                          const float *a, int64_t ldd, const float *panel, int act, float *c,
-                          int64_t ldy) {
-    const int64_t kn = k1 - k0;
-    const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;
-    const int load = k0 > 0, fin = k1 == k;
-    a += k0;
-    switch (rows) {
-        NHWC_CASE(1) NHWC_CASE(2) NHWC_CASE(3) NHWC_CASE(4) NHWC_CASE(5) NHWC_CASE(6)
-        NHWC_CASE(7) NHWC_CASE(8) NHWC_CASE(9) NHWC_CASE(10) NHWC_CASE(11) NHWC_CASE(12)
-        NHWC_CASE(13) NHWC_CASE(14)
-    default: break;
+#define NHWC_ROWS(NAME, PF, ATTR)                                                             \
+    ATTR TGT static void NAME(                                                                \
+        int rows, int nv, __mmask16 m, int64_t k, int64_t k0, int64_t k1, const float *a,     \
+        int64_t ldd, const float *panel, int act, float *c, int64_t ldy, const char *pf,       \
+        int64_t pf_n) {                                                                       \
+        const int64_t kn = k1 - k0;                                                           \
+        const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;                   \
+        const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */                  \
+        switch (rows) {                                                                       \
+            NHWC_CASE(1, PF) NHWC_CASE(2, PF) NHWC_CASE(3, PF) NHWC_CASE(4, PF)               \
+            NHWC_CASE(5, PF) NHWC_CASE(6, PF) NHWC_CASE(7, PF) NHWC_CASE(8, PF)               \
+            NHWC_CASE(9, PF) NHWC_CASE(10, PF) NHWC_CASE(11, PF) NHWC_CASE(12, PF)            \
+            NHWC_CASE(13, PF) NHWC_CASE(14, PF)                                               \
+        default: break;                                                                       \
+        }                                                                                     \
     }
-}
+NHWC_ROWS(nhwc_rows, 0, )
+NHWC_ROWS(nhwc_rows_pf, 1, __attribute__((noinline)))
 
 /* Blocks of k when K > 2 KC: a KC x 32 weight block stays in L1 while it is used for every
  * row block of the tile.  Blocks run in order and partial sums are stored raw
@@ -149,67 +159,123 @@ TGT static void nhwc_rows(int rows, int nv, __mmask16 m, int64_t k, int64_t k0, 
 TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
                           int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
     const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
+    const int64_t nrb = (npix + NHWC_MR - 1) / NHWC_MR;
+    /* d rows a multiple of 2 KB apart (K = 512, 1024, 2048, ...) fall into one
+     * or two L1 sets, so the 14 rows of a block evict each other: copy each
+     * block of k to rows of a padded stride first */
+    const int repack = ldd % NHWC_REPACK_MOD == 0;
+    const int pf_on = nrb <= NHWC_PF_MAX_RB && !sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
+    const int64_t kmax = k <= 2 * NHWC_KC ? k : NHWC_KC + NHWC_KC / 2;
+    const int64_t lda = kmax + 16;
+    float *buf = repack ? (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
+                                                   sizeof(float) * (size_t)(npix * lda))
+                        : NULL;
     for (int64_t k0 = 0; k0 < k;) {
         const int64_t k1 = k <= 2 * NHWC_KC || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
+        const float *a = d + k0;
+        int64_t la = ldd;
+        if (buf) {
+            for (int64_t i = 0; i < npix; i++)
+                for (int64_t kk = k0; kk < k1; kk += 16) {
+                    const __mmask16 mk = tail_mask(k1 - kk);
+                    _mm512_mask_storeu_ps(buf + i * lda + (kk - k0), mk,
+                                          _mm512_maskz_loadu_ps(mk, d + i * ldd + kk));
+                }
+            a = buf;
+            la = lda;
+        }
         for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
             const float *panel = wp + (j0 / NHWC_NR) * pstride;
             const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
             const int nv = ncols > 16 ? 2 : 1;
             const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
-            int64_t i0 = 0;
-            for (; i0 + NHWC_MR <= npix; i0 += NHWC_MR)
-                nhwc_rows(NHWC_MR, nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
-                          y + i0 * ldy + j0, ldy);
-            if (i0 < npix)
-                nhwc_rows((int)(npix - i0), nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
-                          y + i0 * ldy + j0, ldy);
+            /* row blocks of even size (no thin tail block: 100 = 8 x 12.5, not 7 x 14 + 2) */
+            /* the next panel's weight block (from L3 when the weights pass
+             * L2), a share per row block, one line per k */
+            const int64_t lines = (k1 - k0) * NHWC_NR * (int64_t)sizeof(float) / 64;
+            const int64_t per = (lines + nrb - 1) / nrb;
+            const char *next = (const char *)(panel + pstride + k0 * NHWC_NR);
+            for (int64_t b = 0, i0 = 0; b < nrb; b++) {
+                const int rows = (int)(npix / nrb + (b < npix % nrb));
+                const int64_t l0 = b * per < lines ? b * per : lines - 1;
+                const int64_t n = l0 + per <= lines ? per : lines - l0;
+                const int use = pf_on && j0 + NHWC_NR < f1 && n > 0;
+                (use ? nhwc_rows_pf : nhwc_rows)(rows, nv, m, k, k0, k1, a + i0 * la, la, panel,
+                                                 p->act, y + i0 * ldy + j0, ldy, next + 64 * l0, n);
+                i0 += rows;
+            }
         }
         k0 = k1;
     }
 }
 
-/* One NCHW micro-tile: channels of panel pi (rows), pixels i0.. (columns). */
-TGT static void nchw_block(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
-                           int64_t npix, int64_t i0, int64_t pi, int64_t f1, float *y,
-                           int64_t ldy, int64_t k0, int64_t k1) {
+/* One NCHW micro-tile: channels of panel pi (rows), pixels i0.. (columns);
+ * b is the d strip for k0.. (row stride b_rs). */
+TGT static void nchw_block(const sepconv_params *p, const float *wp, const float *b, int64_t b_rs,
+                           int64_t ncols, int64_t pi, int64_t f1, float *c, int64_t ldy,
+                           int64_t k0, int64_t k1, const int packed) {
     const int64_t k = p->c * p->m, pstride = k * NCHW_MR + NCHW_MR;
     const float *panel = wp + pi * pstride, *bias = panel + k * NCHW_MR;
     const int64_t j0 = pi * NCHW_MR;
     const int rows = (int)(f1 - j0 < NCHW_MR ? f1 - j0 : NCHW_MR);
-    const int64_t ncols = npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR;
     const int nv = (int)((ncols + 15) / 16);
     const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
-    const float *a = panel + k0 * NCHW_MR, *b = d + k0 * ldd + i0;
+    const float *a = panel + k0 * NCHW_MR;
     const int load = k0 > 0, fin = k1 == k;
-    float *c = y + j0 * ldy + i0;
+    const int masked = !packed && ncols % 16 != 0; /* a packed strip is zero-padded */
+    const char *pf = NULL;
+    const int64_t pf_n = 0;
+    c += j0 * ldy;
     if (nv == 3)
-        ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        if (!masked) ukr(NCHW_MR, 3, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+        else ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
     else if (nv == 2)
-        ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        if (!masked) ukr(NCHW_MR, 2, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+        else ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
     else
-        ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+        if (!masked) ukr(NCHW_MR, 1, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+        else ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+}
+
+/* Copies rows [k0, k1) x ncols pixels of d into a contiguous strip (row stride NCHW_NR). */
+TGT static void pack_strip(const float *d, int64_t ldd, int64_t k0, int64_t k1, int64_t ncols,
+                           float *s) {
+    const int nv = (int)((ncols + 15) / 16);
+    const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
+    for (int64_t kk = k0; kk < k1; kk++, s += NCHW_NR) {
+        const float *r = d + kk * ldd;
+        for (int v = 0; v < nv; v++)
+            _mm512_storeu_ps(s + 16 * v, v == nv - 1 ? _mm512_maskz_loadu_ps(m, r + 16 * v)
+                                                     : _mm512_loadu_ps(r + 16 * v));
+    }
 }
 
 TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
                           int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
     const int64_t k = p->c * p->m;
     const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
-    if (sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float))) {
-        /* weights stay in L2; a KC x 48 strip of d stays in L1 for every
-         * panel.  Blocks of k run in order, partial sums going through y, so
-         * each element still sums k = 0..K-1 in sequence. */
-        for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
+    float *strip = (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
+                                            sizeof(float) * (NCHW_KC + NCHW_KC / 2) * NCHW_NR);
+    if (strip && sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float))) {
+        /* weights stay in L2; a KC x 48 strip of d, copied contiguous, stays
+         * in L1 for every panel.  Blocks of k run in order, partial sums going
+         * through y, so each element still sums k = 0..K-1 in sequence. */
+        for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR) {
+            const int64_t ncols = npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR;
             for (int64_t k0 = 0; k0 < k; k0 += NCHW_KC) {
                 const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
+                pack_strip(d + i0, ldd, k0, k1, ncols, strip);
                 for (int64_t pi = p0; pi < p1; pi++)
-                    nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, k0, k1);
+                    nchw_block(p, wp, strip, NCHW_NR, ncols, pi, f1, y + i0, ldy, k0, k1, 1);
                 if (k1 == k) break;
             }
+        }
     } else {
         /* big weights: stream each panel once, reuse it over all pixels */
         for (int64_t pi = p0; pi < p1; pi++)
             for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
-                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k);
+                nchw_block(p, wp, d + i0, ldd, npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR, pi, f1,
+                           y + i0, ldy, 0, k, 0);
     }
 }
 
