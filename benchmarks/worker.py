@@ -35,6 +35,11 @@ def limit_threads(threads):
                 "TF_NUM_INTRAOP_THREADS", "NUMEXPR_NUM_THREADS"):
         os.environ[var] = t
     os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+    # One OpenMP thread per core, for every OpenMP user alike (sepconv, torch).  Unbound,
+    # the OS may stack two spinning team threads on one core while another process holds
+    # the other, and each barrier then waits a scheduler tick (4 ms steps were seen on
+    # this shared machine).  The caller's own OMP_PROC_BIND wins.
+    os.environ.setdefault("OMP_PROC_BIND", "true")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["JAX_PLATFORMS"] = "cpu"
     if threads == 1:
