@@ -7,6 +7,7 @@
 #define TGT __attribute__((target("avx2,fma")))
 #define FAM(name) dw256_##name
 #define VL 8
+#define ET float
 typedef __m256 vec;
 typedef __m256i vmask;
 typedef __m256i ivec;

@@ -7,6 +7,7 @@
 #define TGT __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma")))
 #define FAM(name) dw512_##name
 #define VL 16
+#define ET float
 typedef __m512 vec;
 typedef __mmask16 vmask;
 typedef __m512i ivec;

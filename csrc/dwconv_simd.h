@@ -1,14 +1,15 @@
-/* SIMD depthwise family body (float32), included by dwconv_avx2.c and
- * dwconv_avx512.c after they define the vector vocabulary:
+/* SIMD depthwise family body, included by dwconv_avx2.c, dwconv_avx512.c
+ * and dwconv_avx512_f64.c after they define the vector vocabulary:
  *
+ *   ET                    element type (float or double)
  *   TGT                   function attribute selecting the instruction set
  *   FAM(name)             name with the family suffix
  *   VL                    lanes per vector
- *   vec, vmask, ivec      float vector, lane mask, int32 index vector
+ *   vec, vmask, ivec      ET vector, lane mask, lane index vector
  *   V_ZERO() V_SET1(s) V_LOAD(p) V_STORE(p, v) V_FMA(a, b, c)
  *   V_LOADM(p, m) V_STOREM(p, m, v)       masked (disabled lanes: read as 0, not written)
  *   M_FIRST(n)            mask of the first min(n, VL) lanes
- *   I_LOAD(p)             VL int32 from memory
+ *   I_LOAD(p)             VL int32 from memory, as lane indices
  *   V_PERM(idx, v)        v[idx[l]] in lane l
  *   V_EVEN(lo, hi)        the even lanes of the 2*VL-lane vector lo:hi
  *   V_GATHERM(p, idx, m)  p[idx[l]] in the enabled lanes, 0 elsewhere
@@ -29,7 +30,7 @@ static int64_t FAM(size)(const sepconv_params *p) {
     return p->kh * p->kw * (p->layout == SEPCONV_NCHW ? cm : sepconv_round_up(cm, VL));
 }
 
-static void FAM(pack)(const sepconv_params *p, const float *dw, float *taps) {
+static void FAM(pack)(const sepconv_params *p, const ET *dw, ET *taps) {
     const int64_t cm = p->c * p->m, kk = p->kh * p->kw;
     if (p->layout == SEPCONV_NCHW) {
         for (int64_t q = 0; q < cm; q++)
@@ -38,7 +39,7 @@ static void FAM(pack)(const sepconv_params *p, const float *dw, float *taps) {
     }
     const int64_t cmp = sepconv_round_up(cm, VL);
     for (int64_t k = 0; k < kk; k++)
-        for (int64_t q = 0; q < cmp; q++) taps[k * cmp + q] = q < cm ? dw[k * cm + q] : 0.0f;
+        for (int64_t q = 0; q < cmp; q++) taps[k * cmp + q] = q < cm ? dw[k * cm + q] : (ET)0;
 }
 
 /* Valid tap range [*lo, *hi) along one axis for output position o. */
@@ -73,7 +74,7 @@ enum { K_GEN = 0, K_3S1 = 1, K_3S2 = 2, K_3S1D2 = 3, K_5S1 = 4, K_7S1 = 5 };
  * (0, 0) of the first pixel (in the block's first input channel), c is the
  * pixel stride.  Output pixel r gets tap (a, b) from column j = r*SW + b*DW;
  * walking j upwards visits its taps in (a, b) order. */
-static inline AI TGT void FAM(blk_reuse)(const float *xp, const float *t, float *dq, int64_t ldd,
+static inline AI TGT void FAM(blk_reuse)(const ET *xp, const ET *t, ET *dq, int64_t ldd,
                                          int64_t a0, int64_t a1, int64_t rstep, int64_t c,
                                          int64_t cmp, const int R, const int KW, const int SW,
                                          const int DW, const int XMASK, const int OMASK,
@@ -82,7 +83,7 @@ static inline AI TGT void FAM(blk_reuse)(const float *xp, const float *t, float 
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) acc[r] = V_ZERO();
     for (int64_t a = a0; a < a1; a++) {
-        const float *xr = xp + a * rstep;
+        const ET *xr = xp + a * rstep;
         vec tv[7];
 #pragma GCC unroll 7
         for (int b = 0; b < KW; b++) tv[b] = V_LOAD(t + (a * KW + b) * cmp);
@@ -95,7 +96,7 @@ static inline AI TGT void FAM(blk_reuse)(const float *xp, const float *t, float 
                 if (rr >= 0 && rr % SW == 0 && rr / SW < R) used = 1;
             }
             /* walk a pointer: a base register per column would spill */
-            const float *xj = xr;
+            const ET *xj = xr;
             xr += c;
             if (!used) continue;
             vec xv = XMASK ? V_LOADM(xj, mx) : V_LOAD(xj);
@@ -116,7 +117,7 @@ static inline AI TGT void FAM(blk_reuse)(const float *xp, const float *t, float 
 }
 
 /* General block: any kernel, taps [a0, a1) x [b0, b1), one load per FMA. */
-static inline AI TGT void FAM(blk_gen)(const float *xp, const float *t, float *dq, int64_t ldd,
+static inline AI TGT void FAM(blk_gen)(const ET *xp, const ET *t, ET *dq, int64_t ldd,
                                        int64_t a0, int64_t a1, int64_t b0, int64_t b1,
                                        int64_t kw, int64_t cmp, int64_t rstep, int64_t cstep,
                                        int64_t pstep, const int R, const int XMASK,
@@ -128,7 +129,7 @@ static inline AI TGT void FAM(blk_gen)(const float *xp, const float *t, float *d
     for (int64_t a = a0; a < a1; a++)
         for (int64_t b = b0; b < b1; b++) {
             const vec tv = V_LOAD(t + (a * kw + b) * cmp);
-            const float *xb = xp + (a * rstep + b * cstep);
+            const ET *xb = xp + (a * rstep + b * cstep);
 #pragma GCC unroll 16
             for (int r = 0; r < R; r++) {
                 vec xv = XMASK ? V_LOADM(xb + r * pstep, mx) : V_LOAD(xb + r * pstep);
@@ -149,7 +150,7 @@ typedef struct FAM(run) { int64_t ow0, ow1, b0, b1; } FAM(run);
 
 typedef struct FAM(ctx) {
     const sepconv_params *p;
-    const float *taps, *x;
+    const ET *taps, *x;
     const int32_t *idxtab; /* per channel block: input lane of each output lane (m > 1) */
     const FAM(run) *runs;
     int64_t nruns, nblk, group; /* channel blocks, and how many to sweep per pass over rows */
@@ -159,10 +160,10 @@ typedef struct FAM(ctx) {
 /* Channel blocks [g0, g1) of R pixels starting at input offset xo (tap (0, 0)
  * of the first pixel, possibly outside the image).  FULL: all kernel columns
  * are inside, use the KIND block; otherwise the general one on [b0, b1). */
-static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, float *dp, int64_t ldd,
+static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, int64_t ldd,
                                        int64_t a0, int64_t a1, int64_t b0, int64_t b1,
                                        int64_t g0, int64_t g1, const int R, const int KIND,
-                                       const int FULL, const int PERM, const float *pf,
+                                       const int FULL, const int PERM, const ET *pf,
                                        int64_t npf) {
     const sepconv_params *p = cx->p;
     const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m;
@@ -172,9 +173,9 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, float *dp
     ivec idx = I_LOAD(cx->idxtab);
     for (int64_t blk = g0; blk < g1; blk++) {
         const int64_t q0 = blk * VL, c0 = q0 / m;
-        const float *xp = cx->x + c0 + xo;
-        const float *t = cx->taps + q0;
-        float *dq = dp + q0;
+        const ET *xp = cx->x + c0 + xo;
+        const ET *t = cx->taps + q0;
+        ET *dq = dp + q0;
         if (PERM) idx = I_LOAD(cx->idxtab + blk * VL);
         for (int64_t i = 0; i < npf; i++) __builtin_prefetch(pf + c0 + i * c, 0, 3);
         /* with m > 1 the block's input channels may run past c: load masked */
@@ -202,7 +203,7 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, float *dp
  * whole kernel goes in blocks of R pixels, then of R2; a last partial block
  * of R2 overlaps the one before (it recomputes identical values) rather than
  * going pixel by pixel.  The border runs go one pixel at a time. */
-static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *drow, int64_t ldd,
+static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow, int64_t ldd,
                                         int64_t g0, int64_t g1, const int KIND, const int PERM) {
     const sepconv_params *p = cx->p;
     const int64_t c = p->c, w = p->w, kh = p->kh, kw = p->kw, sw = p->sw;
@@ -214,7 +215,7 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *d
      * streams from memory it is the one to fetch ahead, a block at a time,
      * its columns just beyond the current block's. */
     const int64_t ihb = ih0 + (a1 - 1) * p->dh;
-    const float *pfrow = a1 > a0 ? cx->x + ihb * w * c : cx->x;
+    const ET *pfrow = a1 > a0 ? cx->x + ihb * w * c : cx->x;
     const int64_t pfend = a1 > a0 && cx->prefetch ? w : 0;
 #define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
 #define PX(o, RR, K, F)                                                                        \
@@ -245,7 +246,7 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *d
 
 #define NHWC_ROWS(K, PERM)                                                                      \
     static TGT void FAM(nhwc_rows_##K##_##PERM)(const FAM(ctx) *cx, int64_t oh0, int64_t oh1,   \
-                                                float *d, int64_t ldd) {                        \
+                                                ET *d, int64_t ldd) {                        \
         for (int64_t g0 = 0; g0 < cx->nblk; g0 += cx->group) {                                  \
             const int64_t g1 = g0 + cx->group < cx->nblk ? g0 + cx->group : cx->nblk;           \
             for (int64_t oh = oh0; oh < oh1; oh++)                                              \
@@ -266,10 +267,10 @@ NHWC_ROWS(K_5S1, 1)
 NHWC_ROWS(K_7S1, 1)
 #undef NHWC_ROWS
 
-typedef void (*FAM(rows_fn))(const FAM(ctx) *, int64_t, int64_t, float *, int64_t);
+typedef void (*FAM(rows_fn))(const FAM(ctx) *, int64_t, int64_t, ET *, int64_t);
 
-static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const float *x,
-                          int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
+static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
+                          int64_t oh0, int64_t oh1, ET *d, int64_t ldd) {
     const int64_t m = p->m, cm = p->c * m, nblk = sepconv_round_up(cm, VL) / VL;
     const int64_t maxruns = 2 * p->kw + 2;
     const size_t run_bytes = (size_t)maxruns * sizeof(FAM(run));
@@ -300,13 +301,13 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const floa
      * reads should stay in (about half of) L2 until the next output rows
      * reuse them; only very wide, widely dilated layers need several passes. */
     const int64_t span = (p->kh - 1) * p->dh + 1;
-    const int64_t blk_bytes = span * p->w * VL * (int64_t)sizeof(float);
+    const int64_t blk_bytes = span * p->w * VL * (int64_t)sizeof(ET);
     int64_t group = (int64_t)(768 * 1024) / (blk_bytes > 0 ? blk_bytes : 1);
     if (group < 1) group = 1;
     /* a single row gains nothing from passes, and all channels of a pixel
      * block in turn read memory in order */
     if (oh1 - oh0 <= 1) group = nblk;
-    const int prefetch = p->h * p->w * p->c * (int64_t)sizeof(float) > (int64_t)1 << 20;
+    const int prefetch = p->h * p->w * p->c * (int64_t)sizeof(ET) > (int64_t)1 << 20;
     FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group, prefetch};
     const int64_t kh = p->kh, kw = p->kw, sw = p->sw, dw = p->dw;
     int kind = K_GEN;
@@ -328,7 +329,7 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const floa
 /* ---------------------------------------------------------------- NCHW */
 
 /* n <= VL input values xr[0], xr[sw], ..., xr[(n-1)*sw] into lanes 0..n-1. */
-static inline AI TGT vec FAM(load_strided)(const float *xr, int64_t sw, int64_t n, ivec gidx) {
+static inline AI TGT vec FAM(load_strided)(const ET *xr, int64_t sw, int64_t n, ivec gidx) {
     if (sw == 1) return n >= VL ? V_LOAD(xr) : V_LOADM(xr, M_FIRST(n));
     if (sw == 2 && n >= VL) /* the last lane of hi is not needed and may be past the end */
         return V_EVEN(V_LOAD(xr), V_LOADM(xr + VL, M_FIRST(VL - 1)));
@@ -338,8 +339,8 @@ static inline AI TGT vec FAM(load_strided)(const float *xr, int64_t sw, int64_t 
 /* Output columns [ow0, ow1) of one row whose kernel columns are all inside
  * the input, VL at a time, accumulated in registers over the taps of rows
  * [a0, a1) in (a, b) order.  KH, KW, SW are 0 (read from p) or constants. */
-static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const float *xc,
-                                        const float *tq, float *dr, int64_t ih0, int64_t a0,
+static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const ET *xc,
+                                        const ET *tq, ET *dr, int64_t ih0, int64_t a0,
                                         int64_t a1, int64_t ow0, int64_t ow1, ivec gidx,
                                         const int KW, const int SW) {
     const int64_t kw = KW ? KW : p->kw, sw = SW ? SW : p->sw, w = p->w;
@@ -347,7 +348,7 @@ static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const float *xc
         const int64_t n = ow1 - ow < VL ? ow1 - ow : VL;
         vec acc = V_ZERO();
         for (int64_t a = a0; a < a1; a++) {
-            const float *xr = xc + (ih0 + a * p->dh) * w + ow * sw - p->pad_left;
+            const ET *xr = xc + (ih0 + a * p->dh) * w + ow * sw - p->pad_left;
             for (int64_t b = 0; b < kw; b++)
                 acc = V_FMA(FAM(load_strided)(xr + b * p->dw, sw, n, gidx),
                             V_SET1(tq[a * kw + b]), acc);
@@ -359,8 +360,8 @@ static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const float *xc
 
 /* One output row of channel q: the interior columns in vectors, the few
  * columns whose window is cut by the left or right edge one at a time. */
-static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const float *x,
-                               int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
+static TGT void FAM(nchw_rows)(const sepconv_params *p, const ET *taps, const ET *x,
+                               int64_t oh0, int64_t oh1, ET *d, int64_t ldd) {
     const int64_t h = p->h, w = p->w, wo = p->wo, kh = p->kh, kw = p->kw, sw = p->sw;
     const int64_t cm = p->c * p->m;
     int32_t lane_sw[VL];
@@ -373,10 +374,10 @@ static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const
     if (owh > wo) owh = wo;
     if (owh < owl) owh = owl;
     for (int64_t q = 0; q < cm; q++) {
-        const float *xc = x + (q / p->m) * h * w;
-        const float *tq = taps + q * kh * kw;
+        const ET *xc = x + (q / p->m) * h * w;
+        const ET *tq = taps + q * kh * kw;
         for (int64_t oh = oh0; oh < oh1; oh++) {
-            float *dr = d + q * ldd + (oh - oh0) * wo;
+            ET *dr = d + q * ldd + (oh - oh0) * wo;
             const int64_t ih0 = oh * p->sh - p->pad_top;
             int64_t a0, a1;
             FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, h, &a0, &a1);
@@ -385,7 +386,7 @@ static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const
                 if (ow >= wo) break;
                 int64_t b0, b1;
                 FAM(tap_range)(ow, sw, kw, p->dw, p->pad_left, w, &b0, &b1);
-                float acc = 0.0f;
+                ET acc = (ET)0;
                 for (int64_t a = a0; a < a1; a++)
                     for (int64_t b = b0; b < b1; b++)
                         acc += xc[(ih0 + a * p->dh) * w + ow * sw + b * p->dw - p->pad_left] *
@@ -402,8 +403,8 @@ static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const
     }
 }
 
-static int FAM(rows)(const sepconv_params *p, const float *taps, const float *x, int64_t oh0,
-                     int64_t oh1, float *d, int64_t ldd) {
+static int FAM(rows)(const sepconv_params *p, const ET *taps, const ET *x, int64_t oh0,
+                     int64_t oh1, ET *d, int64_t ldd) {
     if (p->layout == SEPCONV_NCHW) {
         FAM(nchw_rows)(p, taps, x, oh0, oh1, d, ldd);
         return SEPCONV_OK;

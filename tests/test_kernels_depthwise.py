@@ -107,10 +107,10 @@ def test_matches_reference_f32(isa, case, channels_first):
 
 
 @pytest.mark.parametrize("channels_first", [False, True], ids=["nhwc", "nchw"])
-@pytest.mark.parametrize("case", CASES[::3], ids=_case_id)
-def test_matches_reference_f64(case, channels_first):
-    # every level above ref runs the portable family for float64
-    _check("scalar", case, np.float64, channels_first)
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("isa", ISAS)
+def test_matches_reference_f64(isa, case, channels_first):
+    _check(isa, case, np.float64, channels_first)
 
 
 THREAD_CASES = [
