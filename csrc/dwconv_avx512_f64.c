@@ -28,6 +28,8 @@ static inline TGT vec dw512d_even(vec lo, vec hi) {
 #define V_LOADM(p, m) _mm512_maskz_loadu_pd(m, p)
 #define V_STOREM(p, m, v) _mm512_mask_storeu_pd(p, m, v)
 #define M_FIRST(n) dw512d_first(n)
+#define M_ANDNOT(a, b) (vmask)((b) & ~(a))
+#define V_FMAM(a, b, c, m) _mm512_mask3_fmadd_pd(a, b, c, m)
 #define I_LOAD(p) _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(p)))
 #define V_PERM(idx, v) _mm512_permutexvar_pd(idx, v)
 #define V_EVEN(lo, hi) dw512d_even(lo, hi)

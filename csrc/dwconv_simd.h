@@ -9,6 +9,8 @@
  *   V_ZERO() V_SET1(s) V_LOAD(p) V_STORE(p, v) V_FMA(a, b, c)
  *   V_LOADM(p, m) V_STOREM(p, m, v)       masked (disabled lanes: read as 0, not written)
  *   M_FIRST(n)            mask of the first min(n, VL) lanes
+ *   M_ANDNOT(a, b)        lanes in b and not in a
+ *   V_FMAM(a, b, c, m)    a * b + c in the lanes of m, c elsewhere
  *   I_LOAD(p)             VL int32 from memory, as lane indices
  *   V_PERM(idx, v)        v[idx[l]] in lane l
  *   V_EVEN(lo, hi)        the even lanes of the 2*VL-lane vector lo:hi
@@ -367,15 +369,148 @@ static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const ET *xc,
     }
 }
 
-/* One output row of channel q: the interior columns in vectors, the few
- * columns whose window is cut by the left or right edge one at a time. */
+/* The edge columns [0, owl) and [owh, wo) of one output row, one at a time. */
+static inline AI TGT void FAM(nchw_edges)(const sepconv_params *p, const ET *xc, const ET *tq,
+                                          ET *dr, int64_t oh, int64_t owl, int64_t owh) {
+    const int64_t w = p->w, wo = p->wo, kw = p->kw, sw = p->sw;
+    const int64_t ih0 = oh * p->sh - p->pad_top;
+    int64_t a0, a1;
+    FAM(tap_range)(oh, p->sh, p->kh, p->dh, p->pad_top, p->h, &a0, &a1);
+    for (int64_t ow = 0; ow < wo; ow++) {
+        if (ow == owl) ow = owh;
+        if (ow >= wo) break;
+        int64_t b0, b1;
+        FAM(tap_range)(ow, sw, kw, p->dw, p->pad_left, w, &b0, &b1);
+        ET acc = (ET)0;
+        for (int64_t a = a0; a < a1; a++)
+            for (int64_t b = b0; b < b1; b++)
+                acc += xc[(ih0 + a * p->dh) * w + ow * sw + b * p->dw - p->pad_left] *
+                       tq[a * kw + b];
+        dr[ow] = acc;
+    }
+}
+
+static inline int64_t FAM(cdiv)(int64_t a, int64_t s) { /* ceil(a / s), s > 0 */
+    return a >= 0 ? (a + s - 1) / s : -((-a) / s);
+}
+
+/* One chunk of n <= VL output columns from ow of RH output rows from oh.
+ * The input rows the block reads are walked once: each loaded vector (input
+ * row i, kernel column b) feeds every output row r it belongs to (kernel row
+ * a = (i - r*sh) / dh), so walking i upwards visits each output's taps in
+ * (a, b) order.  Input rows outside the image are skipped; with EDGE, lanes
+ * whose column is outside are masked off the load and the FMA (the tap is
+ * skipped, as in the reference, not added as 0 * w). */
+static inline AI TGT void FAM(nchw_chunk)(const sepconv_params *p, const ET *xc, const ET *tq,
+                                          ET *dr, int64_t oh, int64_t ow, int64_t n,
+                                          ivec gidx, const int EDGE, const int RH,
+                                          const int KH, const int KW, const int SW,
+                                          const int SH, const int DH) {
+    const int64_t kh = KH ? KH : p->kh, kw = KW ? KW : p->kw, sw = SW ? SW : p->sw;
+    const int64_t sh = SH ? SH : p->sh, dh = DH ? DH : p->dh, w = p->w, wo = p->wo;
+    const int64_t dwc = p->dw, nin = (RH - 1) * sh + (kh - 1) * dh + 1;
+    const int64_t ih0 = oh * sh - p->pad_top, c0 = ow * sw - p->pad_left;
+    vmask mb[7];
+    if (EDGE)
+#pragma GCC unroll 7
+        for (int64_t b = 0; b < kw; b++) {
+            int64_t lo = FAM(cdiv)(-(c0 + b * dwc), sw), hi = FAM(cdiv)(w - (c0 + b * dwc), sw);
+            if (lo < 0) lo = 0;
+            if (hi > n) hi = n;
+            if (lo > hi) lo = hi;
+            mb[b] = M_ANDNOT(M_FIRST(lo), M_FIRST(hi));
+        }
+    vec acc[RMAX];
+#pragma GCC unroll 16
+    for (int r = 0; r < RH; r++) acc[r] = V_ZERO();
+#pragma GCC unroll 16
+    for (int64_t i = 0; i < nin; i++) {
+        const int64_t ih = ih0 + i;
+        if (ih < 0 || ih >= p->h) continue;
+        const ET *xr = xc + (ih * w + c0);
+#pragma GCC unroll 7
+        for (int64_t b = 0; b < kw; b++) {
+            vec xv;
+            if (!EDGE) xv = FAM(load_strided)(xr + b * dwc, sw, VL, gidx);
+            else if (sw == 1) xv = V_LOADM(xr + b * dwc, mb[b]);
+            else xv = V_GATHERM(xr + b * dwc, gidx, mb[b]);
+#pragma GCC unroll 16
+            for (int r = 0; r < RH; r++) {
+                const int64_t rel = i - r * sh;
+                if (rel < 0 || rel % dh != 0 || rel / dh >= kh) continue;
+                const vec tv = V_SET1(tq[(rel / dh) * kw + b]);
+                acc[r] = EDGE ? V_FMAM(xv, tv, acc[r], mb[b]) : V_FMA(xv, tv, acc[r]);
+            }
+        }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < RH; r++) {
+        if (n == VL) V_STORE(dr + r * wo + ow, acc[r]);
+        else V_STOREM(dr + r * wo + ow, M_FIRST(n), acc[r]);
+    }
+}
+
+/* RH whole output rows from oh, VL columns at a time; only the chunks whose
+ * windows cross the left or right edge (or the last, partial one) mask. */
+static inline AI TGT void FAM(nchw_blk)(const sepconv_params *p, const ET *xc, const ET *tq,
+                                        ET *dr, int64_t oh, ivec gidx, const int RH,
+                                        const int KH, const int KW, const int SW,
+                                        const int SH, const int DH) {
+    const int64_t kw = KW ? KW : p->kw, sw = SW ? SW : p->sw, wo = p->wo;
+    const int64_t reach = (VL - 1) * sw + (kw - 1) * p->dw; /* lane 0 to the last column */
+    for (int64_t ow = 0; ow < wo; ow += VL) {
+        const int64_t n = wo - ow < VL ? wo - ow : VL, c0 = ow * sw - p->pad_left;
+        if (n == VL && c0 >= 0 && c0 + reach <= p->w - 1)
+            FAM(nchw_chunk)(p, xc, tq, dr, oh, ow, n, gidx, 0, RH, KH, KW, SW, SH, DH);
+        else
+            FAM(nchw_chunk)(p, xc, tq, dr, oh, ow, n, gidx, 1, RH, KH, KW, SW, SH, DH);
+    }
+}
+
+#define NCHW_RH 4 /* output rows per block */
+
+/* Each channel plane in turn, NCHW_RH output rows at a time sharing their
+ * input rows, then the last rows one by one. */
+#define NCHW_PLANES(NAME, KH, KW, SW, SH, DH)                                                 \
+    static TGT void FAM(NAME)(const sepconv_params *p, const ET *taps, const ET *x,          \
+                              int64_t oh0, int64_t oh1, ET *d, int64_t ldd, ivec gidx) {     \
+        const int64_t cm = p->c * p->m, kk = p->kh * p->kw, hw = p->h * p->w, wo = p->wo;    \
+        for (int64_t q = 0; q < cm; q++) {                                                   \
+            const ET *xc = x + (q / p->m) * hw, *tq = taps + q * kk;                         \
+            int64_t oh = oh0;                                                                \
+            for (; oh + NCHW_RH <= oh1; oh += NCHW_RH)                                       \
+                FAM(nchw_blk)(p, xc, tq, d + q * ldd + (oh - oh0) * wo, oh, gidx, NCHW_RH,   \
+                              KH, KW, SW, SH, DH);                                           \
+            for (; oh < oh1; oh++)                                                           \
+                FAM(nchw_blk)(p, xc, tq, d + q * ldd + (oh - oh0) * wo, oh, gidx, 1, KH, KW, \
+                              SW, SH, DH);                                                   \
+        }                                                                                    \
+    }
+NCHW_PLANES(nchw_k3s1, 3, 3, 1, 1, 1)
+NCHW_PLANES(nchw_k3s2, 3, 3, 2, 2, 1)
+NCHW_PLANES(nchw_k5s1, 5, 5, 1, 1, 1)
+NCHW_PLANES(nchw_k7s1, 7, 7, 1, 1, 1)
+#undef NCHW_PLANES
+#undef NCHW_RH
+
+/* Kernels without a plane sweep: one output row of channel q at a time, the
+ * interior columns in vectors, the few whose window is cut by the left or
+ * right edge one by one. */
 static TGT void FAM(nchw_rows)(const sepconv_params *p, const ET *taps, const ET *x,
                                int64_t oh0, int64_t oh1, ET *d, int64_t ldd) {
     const int64_t h = p->h, w = p->w, wo = p->wo, kh = p->kh, kw = p->kw, sw = p->sw;
-    const int64_t cm = p->c * p->m;
+    const int64_t cm = p->c * p->m, sh = p->sh, dh = p->dh;
     int32_t lane_sw[VL];
     for (int l = 0; l < VL; l++) lane_sw[l] = (int32_t)(l * sw);
     const ivec gidx = I_LOAD(lane_sw);
+    const int unit = sw == 1 && sh == 1 && dh == 1 && p->dw == 1;
+    if (kh == 3 && kw == 3 && unit) { FAM(nchw_k3s1)(p, taps, x, oh0, oh1, d, ldd, gidx); return; }
+    if (kh == 5 && kw == 5 && unit) { FAM(nchw_k5s1)(p, taps, x, oh0, oh1, d, ldd, gidx); return; }
+    if (kh == 7 && kw == 7 && unit) { FAM(nchw_k7s1)(p, taps, x, oh0, oh1, d, ldd, gidx); return; }
+    if (kh == 3 && kw == 3 && sw == 2 && sh == 2 && dh == 1 && p->dw == 1) {
+        FAM(nchw_k3s2)(p, taps, x, oh0, oh1, d, ldd, gidx);
+        return;
+    }
     int64_t owl = (p->pad_left + sw - 1) / sw;
     const int64_t last = w - 1 - (kw - 1) * p->dw + p->pad_left;
     int64_t owh = last < 0 ? 0 : last / sw + 1;
@@ -387,27 +522,10 @@ static TGT void FAM(nchw_rows)(const sepconv_params *p, const ET *taps, const ET
         const ET *tq = taps + q * kh * kw;
         for (int64_t oh = oh0; oh < oh1; oh++) {
             ET *dr = d + q * ldd + (oh - oh0) * wo;
-            const int64_t ih0 = oh * p->sh - p->pad_top;
+            FAM(nchw_edges)(p, xc, tq, dr, oh, owl, owh);
             int64_t a0, a1;
-            FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, h, &a0, &a1);
-            for (int64_t ow = 0; ow < wo; ow++) {
-                if (ow == owl) ow = owh;
-                if (ow >= wo) break;
-                int64_t b0, b1;
-                FAM(tap_range)(ow, sw, kw, p->dw, p->pad_left, w, &b0, &b1);
-                ET acc = (ET)0;
-                for (int64_t a = a0; a < a1; a++)
-                    for (int64_t b = b0; b < b1; b++)
-                        acc += xc[(ih0 + a * p->dh) * w + ow * sw + b * p->dw - p->pad_left] *
-                               tq[a * kw + b];
-                dr[ow] = acc;
-            }
-            if (a0 == 0 && a1 == 3 && kh == 3 && kw == 3 && sw == 1)
-                FAM(nchw_seg)(p, xc, tq, dr, ih0, 0, 3, owl, owh, gidx, 3, 1);
-            else if (a0 == 0 && a1 == 3 && kh == 3 && kw == 3 && sw == 2)
-                FAM(nchw_seg)(p, xc, tq, dr, ih0, 0, 3, owl, owh, gidx, 3, 2);
-            else
-                FAM(nchw_seg)(p, xc, tq, dr, ih0, a0, a1, owl, owh, gidx, 0, 0);
+            FAM(tap_range)(oh, sh, kh, dh, p->pad_top, h, &a0, &a1);
+            FAM(nchw_seg)(p, xc, tq, dr, oh * sh - p->pad_top, a0, a1, owl, owh, gidx, 0, 0);
         }
     }
 }
