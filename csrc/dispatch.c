@@ -65,13 +65,27 @@ const sepconv_pw_kernels_f32 *sepconv_pw_table_f32(int isa) {
     }
 }
 
-/* float64 has no intrinsics family: every level above REF runs the portable one. */
+/* float64: AVX-512 has its own families, AVX2 its own depthwise one; the
+ * rest runs the portable family. */
 const sepconv_dw_kernels_f64 *sepconv_dw_table_f64(int isa) {
     if (!sepconv_isa_supported(isa)) return NULL;
-    return isa == SEPCONV_ISA_REF ? &sepconv_dw_ref_f64 : &sepconv_dw_scalar_f64;
+    switch (isa) {
+    case SEPCONV_ISA_REF: return &sepconv_dw_ref_f64;
+#if SEPCONV_X86
+    case SEPCONV_ISA_AVX2: return &sepconv_dw_avx2_f64;
+    case SEPCONV_ISA_AVX512: return &sepconv_dw_avx512_f64;
+#endif
+    default: return &sepconv_dw_scalar_f64;
+    }
 }
 
 const sepconv_pw_kernels_f64 *sepconv_pw_table_f64(int isa) {
     if (!sepconv_isa_supported(isa)) return NULL;
-    return isa == SEPCONV_ISA_REF ? &sepconv_pw_ref_f64 : &sepconv_pw_scalar_f64;
+    switch (isa) {
+    case SEPCONV_ISA_REF: return &sepconv_pw_ref_f64;
+#if SEPCONV_X86
+    case SEPCONV_ISA_AVX512: return &sepconv_pw_avx512_f64;
+#endif
+    default: return &sepconv_pw_scalar_f64;
+    }
 }

@@ -7,6 +7,7 @@
 #define TGT __attribute__((target("avx2,fma")))
 #define FAM(name) dw256_##name
 #define VL 8
+#define ET float
 typedef __m256 vec;
 typedef __m256i vmask;
 typedef __m256i ivec;
@@ -29,6 +30,8 @@ static inline TGT vec dw256_even(vec lo, vec hi) {
 #define V_LOADM(p, m) _mm256_maskload_ps(p, m)
 #define V_STOREM(p, m, v) _mm256_maskstore_ps(p, m, v)
 #define M_FIRST(n) dw256_first(n)
+#define M_ANDNOT(a, b) _mm256_andnot_si256(a, b)
+#define V_FMAM(a, b, c, m) _mm256_blendv_ps(c, _mm256_fmadd_ps(a, b, c), _mm256_castsi256_ps(m))
 #define I_LOAD(p) _mm256_loadu_si256((const __m256i *)(p))
 #define V_PERM(idx, v) _mm256_permutevar8x32_ps(v, idx)
 #define V_EVEN(lo, hi) dw256_even(lo, hi)

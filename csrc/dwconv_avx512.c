@@ -7,6 +7,7 @@
 #define TGT __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma")))
 #define FAM(name) dw512_##name
 #define VL 16
+#define ET float
 typedef __m512 vec;
 typedef __mmask16 vmask;
 typedef __m512i ivec;
@@ -27,6 +28,8 @@ static inline TGT vec dw512_even(vec lo, vec hi) {
 #define V_LOADM(p, m) _mm512_maskz_loadu_ps(m, p)
 #define V_STOREM(p, m, v) _mm512_mask_storeu_ps(p, m, v)
 #define M_FIRST(n) dw512_first(n)
+#define M_ANDNOT(a, b) (vmask)((b) & ~(a))
+#define V_FMAM(a, b, c, m) _mm512_mask3_fmadd_ps(a, b, c, m)
 #define I_LOAD(p) _mm512_loadu_si512((const void *)(p))
 #define V_PERM(idx, v) _mm512_permutexvar_ps(idx, v)
 #define V_EVEN(lo, hi) dw512_even(lo, hi)

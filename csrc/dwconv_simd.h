@@ -1,14 +1,17 @@
-/* SIMD depthwise family body (float32), included by dwconv_avx2.c and
- * dwconv_avx512.c after they define the vector vocabulary:
+/* SIMD depthwise family body, included by dwconv_avx2.c, dwconv_avx512.c
+ * and dwconv_avx512_f64.c after they define the vector vocabulary:
  *
+ *   ET                    element type (float or double)
  *   TGT                   function attribute selecting the instruction set
  *   FAM(name)             name with the family suffix
  *   VL                    lanes per vector
- *   vec, vmask, ivec      float vector, lane mask, int32 index vector
+ *   vec, vmask, ivec      ET vector, lane mask, lane index vector
  *   V_ZERO() V_SET1(s) V_LOAD(p) V_STORE(p, v) V_FMA(a, b, c)
  *   V_LOADM(p, m) V_STOREM(p, m, v)       masked (disabled lanes: read as 0, not written)
  *   M_FIRST(n)            mask of the first min(n, VL) lanes
- *   I_LOAD(p)             VL int32 from memory
+ *   M_ANDNOT(a, b)        lanes in b and not in a
+ *   V_FMAM(a, b, c, m)    a * b + c in the lanes of m, c elsewhere
+ *   I_LOAD(p)             VL int32 from memory, as lane indices
  *   V_PERM(idx, v)        v[idx[l]] in lane l
  *   V_EVEN(lo, hi)        the even lanes of the 2*VL-lane vector lo:hi
  *   V_GATHERM(p, idx, m)  p[idx[l]] in the enabled lanes, 0 elsewhere
@@ -29,7 +32,7 @@ static int64_t FAM(size)(const sepconv_params *p) {
     return p->kh * p->kw * (p->layout == SEPCONV_NCHW ? cm : sepconv_round_up(cm, VL));
 }
 
-static void FAM(pack)(const sepconv_params *p, const float *dw, float *taps) {
+static void FAM(pack)(const sepconv_params *p, const ET *dw, ET *taps) {
     const int64_t cm = p->c * p->m, kk = p->kh * p->kw;
     if (p->layout == SEPCONV_NCHW) {
         for (int64_t q = 0; q < cm; q++)
@@ -38,7 +41,7 @@ static void FAM(pack)(const sepconv_params *p, const float *dw, float *taps) {
     }
     const int64_t cmp = sepconv_round_up(cm, VL);
     for (int64_t k = 0; k < kk; k++)
-        for (int64_t q = 0; q < cmp; q++) taps[k * cmp + q] = q < cm ? dw[k * cm + q] : 0.0f;
+        for (int64_t q = 0; q < cmp; q++) taps[k * cmp + q] = q < cm ? dw[k * cm + q] : (ET)0;
 }
 
 /* Valid tap range [*lo, *hi) along one axis for output position o. */
@@ -73,7 +76,7 @@ enum { K_GEN = 0, K_3S1 = 1, K_3S2 = 2, K_3S1D2 = 3, K_5S1 = 4, K_7S1 = 5 };
  * (0, 0) of the first pixel (in the block's first input channel), c is the
  * pixel stride.  Output pixel r gets tap (a, b) from column j = r*SW + b*DW;
  * walking j upwards visits its taps in (a, b) order. */
-static inline AI TGT void FAM(blk_reuse)(const float *xp, const float *t, float *dq, int64_t ldd,
+static inline AI TGT void FAM(blk_reuse)(const ET *xp, const ET *t, ET *dq, int64_t ldd,
                                          int64_t a0, int64_t a1, int64_t rstep, int64_t c,
                                          int64_t cmp, const int R, const int KW, const int SW,
                                          const int DW, const int XMASK, const int OMASK,
@@ -82,7 +85,7 @@ static inline AI TGT void FAM(blk_reuse)(const float *xp, const float *t, float 
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) acc[r] = V_ZERO();
     for (int64_t a = a0; a < a1; a++) {
-        const float *xr = xp + a * rstep;
+        const ET *xr = xp + a * rstep;
         vec tv[7];
 #pragma GCC unroll 7
         for (int b = 0; b < KW; b++) tv[b] = V_LOAD(t + (a * KW + b) * cmp);
@@ -95,7 +98,7 @@ static inline AI TGT void FAM(blk_reuse)(const float *xp, const float *t, float 
                 if (rr >= 0 && rr % SW == 0 && rr / SW < R) used = 1;
             }
             /* walk a pointer: a base register per column would spill */
-            const float *xj = xr;
+            const ET *xj = xr;
             xr += c;
             if (!used) continue;
             vec xv = XMASK ? V_LOADM(xj, mx) : V_LOAD(xj);
@@ -116,7 +119,7 @@ static inline AI TGT void FAM(blk_reuse)(const float *xp, const float *t, float 
 }
 
 /* General block: any kernel, taps [a0, a1) x [b0, b1), one load per FMA. */
-static inline AI TGT void FAM(blk_gen)(const float *xp, const float *t, float *dq, int64_t ldd,
+static inline AI TGT void FAM(blk_gen)(const ET *xp, const ET *t, ET *dq, int64_t ldd,
                                        int64_t a0, int64_t a1, int64_t b0, int64_t b1,
                                        int64_t kw, int64_t cmp, int64_t rstep, int64_t cstep,
                                        int64_t pstep, const int R, const int XMASK,
@@ -128,7 +131,7 @@ static inline AI TGT void FAM(blk_gen)(const float *xp, const float *t, float *d
     for (int64_t a = a0; a < a1; a++)
         for (int64_t b = b0; b < b1; b++) {
             const vec tv = V_LOAD(t + (a * kw + b) * cmp);
-            const float *xb = xp + (a * rstep + b * cstep);
+            const ET *xb = xp + (a * rstep + b * cstep);
 #pragma GCC unroll 16
             for (int r = 0; r < R; r++) {
                 vec xv = XMASK ? V_LOADM(xb + r * pstep, mx) : V_LOAD(xb + r * pstep);
@@ -149,7 +152,7 @@ typedef struct FAM(run) { int64_t ow0, ow1, b0, b1; } FAM(run);
 
 typedef struct FAM(ctx) {
     const sepconv_params *p;
-    const float *taps, *x;
+    const ET *taps, *x;
     const int32_t *idxtab; /* per channel block: input lane of each output lane (m > 1) */
     const FAM(run) *runs;
     int64_t nruns, nblk, group; /* channel blocks, and how many to sweep per pass over rows */
@@ -159,10 +162,10 @@ typedef struct FAM(ctx) {
 /* Channel blocks [g0, g1) of R pixels starting at input offset xo (tap (0, 0)
  * of the first pixel, possibly outside the image).  FULL: all kernel columns
  * are inside, use the KIND block; otherwise the general one on [b0, b1). */
-static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, float *dp, int64_t ldd,
+static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, int64_t ldd,
                                        int64_t a0, int64_t a1, int64_t b0, int64_t b1,
                                        int64_t g0, int64_t g1, const int R, const int KIND,
-                                       const int FULL, const int PERM, const float *pf,
+                                       const int FULL, const int PERM, const ET *pf,
                                        int64_t npf) {
     const sepconv_params *p = cx->p;
     const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m;
@@ -172,9 +175,9 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, float *dp
     ivec idx = I_LOAD(cx->idxtab);
     for (int64_t blk = g0; blk < g1; blk++) {
         const int64_t q0 = blk * VL, c0 = q0 / m;
-        const float *xp = cx->x + c0 + xo;
-        const float *t = cx->taps + q0;
-        float *dq = dp + q0;
+        const ET *xp = cx->x + c0 + xo;
+        const ET *t = cx->taps + q0;
+        ET *dq = dp + q0;
         if (PERM) idx = I_LOAD(cx->idxtab + blk * VL);
         for (int64_t i = 0; i < npf; i++) __builtin_prefetch(pf + c0 + i * c, 0, 3);
         /* with m > 1 the block's input channels may run past c: load masked */
@@ -202,7 +205,7 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, float *dp
  * whole kernel goes in blocks of R pixels, then of R2; a last partial block
  * of R2 overlaps the one before (it recomputes identical values) rather than
  * going pixel by pixel.  The border runs go one pixel at a time. */
-static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *drow, int64_t ldd,
+static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow, int64_t ldd,
                                         int64_t g0, int64_t g1, const int KIND, const int PERM) {
     const sepconv_params *p = cx->p;
     const int64_t c = p->c, w = p->w, kh = p->kh, kw = p->kw, sw = p->sw;
@@ -214,7 +217,7 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *d
      * streams from memory it is the one to fetch ahead, a block at a time,
      * its columns just beyond the current block's. */
     const int64_t ihb = ih0 + (a1 - 1) * p->dh;
-    const float *pfrow = a1 > a0 ? cx->x + ihb * w * c : cx->x;
+    const ET *pfrow = a1 > a0 ? cx->x + ihb * w * c : cx->x;
     const int64_t pfend = a1 > a0 && cx->prefetch ? w : 0;
 #define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
 #define PX(o, RR, K, F)                                                                        \
@@ -245,7 +248,7 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, float *d
 
 #define NHWC_ROWS(K, PERM)                                                                      \
     static TGT void FAM(nhwc_rows_##K##_##PERM)(const FAM(ctx) *cx, int64_t oh0, int64_t oh1,   \
-                                                float *d, int64_t ldd) {                        \
+                                                ET *d, int64_t ldd) {                        \
         for (int64_t g0 = 0; g0 < cx->nblk; g0 += cx->group) {                                  \
             const int64_t g1 = g0 + cx->group < cx->nblk ? g0 + cx->group : cx->nblk;           \
             for (int64_t oh = oh0; oh < oh1; oh++)                                              \
@@ -266,10 +269,10 @@ NHWC_ROWS(K_5S1, 1)
 NHWC_ROWS(K_7S1, 1)
 #undef NHWC_ROWS
 
-typedef void (*FAM(rows_fn))(const FAM(ctx) *, int64_t, int64_t, float *, int64_t);
+typedef void (*FAM(rows_fn))(const FAM(ctx) *, int64_t, int64_t, ET *, int64_t);
 
-static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const float *x,
-                          int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
+static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
+                          int64_t oh0, int64_t oh1, ET *d, int64_t ldd) {
     const int64_t m = p->m, cm = p->c * m, nblk = sepconv_round_up(cm, VL) / VL;
     const int64_t maxruns = 2 * p->kw + 2;
     const size_t run_bytes = (size_t)maxruns * sizeof(FAM(run));
@@ -296,18 +299,6 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const floa
             const int64_t q0 = b * VL, q = q0 + l < cm ? q0 + l : q0;
             idxtab[b * VL + l] = (int32_t)(q / m - q0 / m);
         }
-    /* Channel blocks per pass over the rows: the input rows one output row
-     * reads should stay in (about half of) L2 until the next output rows
-     * reuse them; only very wide, widely dilated layers need several passes. */
-    const int64_t span = (p->kh - 1) * p->dh + 1;
-    const int64_t blk_bytes = span * p->w * VL * (int64_t)sizeof(float);
-    int64_t group = (int64_t)(768 * 1024) / (blk_bytes > 0 ? blk_bytes : 1);
-    if (group < 1) group = 1;
-    /* a single row gains nothing from passes, and all channels of a pixel
-     * block in turn read memory in order */
-    if (oh1 - oh0 <= 1) group = nblk;
-    const int prefetch = p->h * p->w * p->c * (int64_t)sizeof(float) > (int64_t)1 << 20;
-    FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group, prefetch};
     const int64_t kh = p->kh, kw = p->kw, sw = p->sw, dw = p->dw;
     int kind = K_GEN;
     if (kw == 3 && sw == 1 && dw == 1) kind = K_3S1;
@@ -316,6 +307,27 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const floa
     else if (kw == 5 && sw == 1 && dw == 1) kind = K_5S1;
     else if (kw == 7 && sw == 1 && dw == 1) kind = K_7S1;
     (void)kh;
+    /* Channel blocks per pass over the rows: the input rows one output row
+     * reads should stay in (about half of) L2 until the next output rows
+     * reuse them; only very wide, widely dilated layers need several passes. */
+    const int64_t span = (p->kh - 1) * p->dh + 1;
+    const int64_t blk_bytes = span * p->w * VL * (int64_t)sizeof(ET);
+    int64_t group = (int64_t)(768 * 1024) / (blk_bytes > 0 ? blk_bytes : 1);
+    /* With 5- and 7-wide kernels a pixel block shares (kw - 1) of its input
+     * columns with the next one: those should still be in L1 (40 KB) across
+     * the group's channels.  (7x7 over 96 double channels, 75 KB, ran at
+     * 3.7x the float32 time.)  For 3x3 the extra passes cost more. */
+    if (kind == K_5S1 || kind == K_7S1) {
+        const int64_t cols = KIND_R(kind) + kw - 1;
+        const int64_t l1_group = (int64_t)(40 * 1024) / (span * cols * VL * (int64_t)sizeof(ET));
+        if (group > l1_group) group = l1_group;
+    }
+    if (group < 1) group = 1;
+    /* a single row gains nothing from passes, and all channels of a pixel
+     * block in turn read memory in order */
+    if (oh1 - oh0 <= 1) group = nblk;
+    const int prefetch = p->h * p->w * p->c * (int64_t)sizeof(ET) > (int64_t)1 << 20;
+    FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group, prefetch};
     static const FAM(rows_fn) fns[2][6] = {
         {FAM(nhwc_rows_K_GEN_0), FAM(nhwc_rows_K_3S1_0), FAM(nhwc_rows_K_3S2_0),
          FAM(nhwc_rows_K_3S1D2_0), FAM(nhwc_rows_K_5S1_0), FAM(nhwc_rows_K_7S1_0)},
@@ -328,7 +340,7 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const float *taps, const floa
 /* ---------------------------------------------------------------- NCHW */
 
 /* n <= VL input values xr[0], xr[sw], ..., xr[(n-1)*sw] into lanes 0..n-1. */
-static inline AI TGT vec FAM(load_strided)(const float *xr, int64_t sw, int64_t n, ivec gidx) {
+static inline AI TGT vec FAM(load_strided)(const ET *xr, int64_t sw, int64_t n, ivec gidx) {
     if (sw == 1) return n >= VL ? V_LOAD(xr) : V_LOADM(xr, M_FIRST(n));
     if (sw == 2 && n >= VL) /* the last lane of hi is not needed and may be past the end */
         return V_EVEN(V_LOAD(xr), V_LOADM(xr + VL, M_FIRST(VL - 1)));
@@ -338,8 +350,8 @@ static inline AI TGT vec FAM(load_strided)(const float *xr, int64_t sw, int64_t 
 /* Output columns [ow0, ow1) of one row whose kernel columns are all inside
  * the input, VL at a time, accumulated in registers over the taps of rows
  * [a0, a1) in (a, b) order.  KH, KW, SW are 0 (read from p) or constants. */
-static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const float *xc,
-                                        const float *tq, float *dr, int64_t ih0, int64_t a0,
+static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const ET *xc,
+                                        const ET *tq, ET *dr, int64_t ih0, int64_t a0,
                                         int64_t a1, int64_t ow0, int64_t ow1, ivec gidx,
                                         const int KW, const int SW) {
     const int64_t kw = KW ? KW : p->kw, sw = SW ? SW : p->sw, w = p->w;
@@ -347,7 +359,7 @@ static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const float *xc
         const int64_t n = ow1 - ow < VL ? ow1 - ow : VL;
         vec acc = V_ZERO();
         for (int64_t a = a0; a < a1; a++) {
-            const float *xr = xc + (ih0 + a * p->dh) * w + ow * sw - p->pad_left;
+            const ET *xr = xc + (ih0 + a * p->dh) * w + ow * sw - p->pad_left;
             for (int64_t b = 0; b < kw; b++)
                 acc = V_FMA(FAM(load_strided)(xr + b * p->dw, sw, n, gidx),
                             V_SET1(tq[a * kw + b]), acc);
@@ -357,15 +369,146 @@ static inline AI TGT void FAM(nchw_seg)(const sepconv_params *p, const float *xc
     }
 }
 
-/* One output row of channel q: the interior columns in vectors, the few
- * columns whose window is cut by the left or right edge one at a time. */
-static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const float *x,
-                               int64_t oh0, int64_t oh1, float *d, int64_t ldd) {
+/* The edge columns [0, owl) and [owh, wo) of one output row, one at a time. */
+static inline AI TGT void FAM(nchw_edges)(const sepconv_params *p, const ET *xc, const ET *tq,
+                                          ET *dr, int64_t oh, int64_t owl, int64_t owh) {
+    const int64_t w = p->w, wo = p->wo, kw = p->kw, sw = p->sw;
+    const int64_t ih0 = oh * p->sh - p->pad_top;
+    int64_t a0, a1;
+    FAM(tap_range)(oh, p->sh, p->kh, p->dh, p->pad_top, p->h, &a0, &a1);
+    for (int64_t ow = 0; ow < wo; ow++) {
+        if (ow == owl) ow = owh;
+        if (ow >= wo) break;
+        int64_t b0, b1;
+        FAM(tap_range)(ow, sw, kw, p->dw, p->pad_left, w, &b0, &b1);
+        ET acc = (ET)0;
+        for (int64_t a = a0; a < a1; a++)
+            for (int64_t b = b0; b < b1; b++)
+                acc += xc[(ih0 + a * p->dh) * w + ow * sw + b * p->dw - p->pad_left] *
+                       tq[a * kw + b];
+        dr[ow] = acc;
+    }
+}
+
+static inline int64_t FAM(cdiv)(int64_t a, int64_t s) { /* ceil(a / s), s > 0 */
+    return a >= 0 ? (a + s - 1) / s : -((-a) / s);
+}
+
+/* One chunk of n <= VL output columns from ow of RH output rows from oh.
+ * The input rows the block reads are walked once: each loaded vector (input
+ * row i, kernel column b) feeds every output row r it belongs to (kernel row
+ * a = (i - r*sh) / dh), so walking i upwards visits each output's taps in
+ * (a, b) order.  Input rows outside the image are skipped; with EDGE, lanes
+ * whose column is outside are masked off the load and the FMA (the tap is
+ * skipped, as in the reference, not added as 0 * w). */
+static inline AI TGT void FAM(nchw_chunk)(const sepconv_params *p, const ET *xc, const ET *tq,
+                                          ET *dr, int64_t oh, int64_t ow, int64_t n,
+                                          ivec gidx, const int EDGE, const int RH,
+                                          const int KH, const int KW, const int SW,
+                                          const int SH, const int DH) {
+    const int64_t kh = KH ? KH : p->kh, kw = KW ? KW : p->kw, sw = SW ? SW : p->sw;
+    const int64_t sh = SH ? SH : p->sh, dh = DH ? DH : p->dh, w = p->w, wo = p->wo;
+    const int64_t dwc = p->dw, nin = (RH - 1) * sh + (kh - 1) * dh + 1;
+    const int64_t ih0 = oh * sh - p->pad_top, c0 = ow * sw - p->pad_left;
+    vmask mb[7];
+    if (EDGE)
+#pragma GCC unroll 7
+        for (int64_t b = 0; b < kw; b++) {
+            int64_t lo = FAM(cdiv)(-(c0 + b * dwc), sw), hi = FAM(cdiv)(w - (c0 + b * dwc), sw);
+            if (lo < 0) lo = 0;
+            if (hi > n) hi = n;
+            if (lo > hi) lo = hi;
+            mb[b] = M_ANDNOT(M_FIRST(lo), M_FIRST(hi));
+        }
+    vec acc[RMAX];
+#pragma GCC unroll 16
+    for (int r = 0; r < RH; r++) acc[r] = V_ZERO();
+#pragma GCC unroll 16
+    for (int64_t i = 0; i < nin; i++) {
+        const int64_t ih = ih0 + i;
+        if (ih < 0 || ih >= p->h) continue;
+        const ET *xr = xc + (ih * w + c0);
+#pragma GCC unroll 7
+        for (int64_t b = 0; b < kw; b++) {
+            vec xv;
+            if (!EDGE) xv = FAM(load_strided)(xr + b * dwc, sw, VL, gidx);
+            else if (sw == 1) xv = V_LOADM(xr + b * dwc, mb[b]);
+            else xv = V_GATHERM(xr + b * dwc, gidx, mb[b]);
+#pragma GCC unroll 16
+            for (int r = 0; r < RH; r++) {
+                const int64_t rel = i - r * sh;
+                if (rel < 0 || rel % dh != 0 || rel / dh >= kh) continue;
+                const vec tv = V_SET1(tq[(rel / dh) * kw + b]);
+                acc[r] = EDGE ? V_FMAM(xv, tv, acc[r], mb[b]) : V_FMA(xv, tv, acc[r]);
+            }
+        }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < RH; r++) {
+        if (n == VL) V_STORE(dr + r * wo + ow, acc[r]);
+        else V_STOREM(dr + r * wo + ow, M_FIRST(n), acc[r]);
+    }
+}
+
+/* RH whole output rows from oh, VL columns at a time; only the chunks whose
+ * windows cross the left or right edge (or the last, partial one) mask. */
+static inline AI TGT void FAM(nchw_blk)(const sepconv_params *p, const ET *xc, const ET *tq,
+                                        ET *dr, int64_t oh, ivec gidx, const int RH,
+                                        const int KH, const int KW, const int SW,
+                                        const int SH, const int DH) {
+    const int64_t kw = KW ? KW : p->kw, sw = SW ? SW : p->sw, wo = p->wo;
+    const int64_t reach = (VL - 1) * sw + (kw - 1) * p->dw; /* lane 0 to the last column */
+    for (int64_t ow = 0; ow < wo; ow += VL) {
+        const int64_t n = wo - ow < VL ? wo - ow : VL, c0 = ow * sw - p->pad_left;
+        if (n == VL && c0 >= 0 && c0 + reach <= p->w - 1)
+            FAM(nchw_chunk)(p, xc, tq, dr, oh, ow, n, gidx, 0, RH, KH, KW, SW, SH, DH);
+        else
+            FAM(nchw_chunk)(p, xc, tq, dr, oh, ow, n, gidx, 1, RH, KH, KW, SW, SH, DH);
+    }
+}
+
+/* Each channel plane in turn, RH output rows at a time sharing their input
+ * rows, then the last rows one by one.  Taller kernels share more rows
+ * (measured: 3x3 best at 4, 7x7 at 8). */
+#define NCHW_PLANES(NAME, RH, KH, KW, SW, SH, DH)                                                \
+    static TGT void FAM(NAME)(const sepconv_params *p, const ET *taps, const ET *x,          \
+                              int64_t oh0, int64_t oh1, ET *d, int64_t ldd, ivec gidx) {     \
+        const int64_t cm = p->c * p->m, kk = p->kh * p->kw, hw = p->h * p->w, wo = p->wo;    \
+        for (int64_t q = 0; q < cm; q++) {                                                   \
+            const ET *xc = x + (q / p->m) * hw, *tq = taps + q * kk;                         \
+            int64_t oh = oh0;                                                                \
+            for (; oh + RH <= oh1; oh += RH)                                                 \
+                FAM(nchw_blk)(p, xc, tq, d + q * ldd + (oh - oh0) * wo, oh, gidx, RH, KH, KW, \
+                              SW, SH, DH);                                                   \
+            for (; oh < oh1; oh++)                                                           \
+                FAM(nchw_blk)(p, xc, tq, d + q * ldd + (oh - oh0) * wo, oh, gidx, 1, KH, KW, \
+                              SW, SH, DH);                                                   \
+        }                                                                                    \
+    }
+NCHW_PLANES(nchw_k3s1, 4, 3, 3, 1, 1, 1)
+NCHW_PLANES(nchw_k3s2, 4, 3, 3, 2, 2, 1)
+NCHW_PLANES(nchw_k5s1, 6, 5, 5, 1, 1, 1)
+NCHW_PLANES(nchw_k7s1, 8, 7, 7, 1, 1, 1)
+#undef NCHW_PLANES
+
+/* Kernels without a plane sweep: one output row of channel q at a time, the
+ * interior columns in vectors, the few whose window is cut by the left or
+ * right edge one by one. */
+static TGT void FAM(nchw_rows)(const sepconv_params *p, const ET *taps, const ET *x,
+                               int64_t oh0, int64_t oh1, ET *d, int64_t ldd) {
     const int64_t h = p->h, w = p->w, wo = p->wo, kh = p->kh, kw = p->kw, sw = p->sw;
-    const int64_t cm = p->c * p->m;
+    const int64_t cm = p->c * p->m, sh = p->sh, dh = p->dh;
     int32_t lane_sw[VL];
     for (int l = 0; l < VL; l++) lane_sw[l] = (int32_t)(l * sw);
     const ivec gidx = I_LOAD(lane_sw);
+    const int unit = sw == 1 && sh == 1 && dh == 1 && p->dw == 1;
+    if (kh == 3 && kw == 3 && unit) { FAM(nchw_k3s1)(p, taps, x, oh0, oh1, d, ldd, gidx); return; }
+    if (kh == 5 && kw == 5 && unit) { FAM(nchw_k5s1)(p, taps, x, oh0, oh1, d, ldd, gidx); return; }
+    if (kh == 7 && kw == 7 && unit) { FAM(nchw_k7s1)(p, taps, x, oh0, oh1, d, ldd, gidx); return; }
+    if (kh == 3 && kw == 3 && sw == 2 && sh == 2 && dh == 1 && p->dw == 1) {
+        FAM(nchw_k3s2)(p, taps, x, oh0, oh1, d, ldd, gidx);
+        return;
+    }
     int64_t owl = (p->pad_left + sw - 1) / sw;
     const int64_t last = w - 1 - (kw - 1) * p->dw + p->pad_left;
     int64_t owh = last < 0 ? 0 : last / sw + 1;
@@ -373,37 +516,20 @@ static TGT void FAM(nchw_rows)(const sepconv_params *p, const float *taps, const
     if (owh > wo) owh = wo;
     if (owh < owl) owh = owl;
     for (int64_t q = 0; q < cm; q++) {
-        const float *xc = x + (q / p->m) * h * w;
-        const float *tq = taps + q * kh * kw;
+        const ET *xc = x + (q / p->m) * h * w;
+        const ET *tq = taps + q * kh * kw;
         for (int64_t oh = oh0; oh < oh1; oh++) {
-            float *dr = d + q * ldd + (oh - oh0) * wo;
-            const int64_t ih0 = oh * p->sh - p->pad_top;
+            ET *dr = d + q * ldd + (oh - oh0) * wo;
+            FAM(nchw_edges)(p, xc, tq, dr, oh, owl, owh);
             int64_t a0, a1;
-            FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, h, &a0, &a1);
-            for (int64_t ow = 0; ow < wo; ow++) {
-                if (ow == owl) ow = owh;
-                if (ow >= wo) break;
-                int64_t b0, b1;
-                FAM(tap_range)(ow, sw, kw, p->dw, p->pad_left, w, &b0, &b1);
-                float acc = 0.0f;
-                for (int64_t a = a0; a < a1; a++)
-                    for (int64_t b = b0; b < b1; b++)
-                        acc += xc[(ih0 + a * p->dh) * w + ow * sw + b * p->dw - p->pad_left] *
-                               tq[a * kw + b];
-                dr[ow] = acc;
-            }
-            if (a0 == 0 && a1 == 3 && kh == 3 && kw == 3 && sw == 1)
-                FAM(nchw_seg)(p, xc, tq, dr, ih0, 0, 3, owl, owh, gidx, 3, 1);
-            else if (a0 == 0 && a1 == 3 && kh == 3 && kw == 3 && sw == 2)
-                FAM(nchw_seg)(p, xc, tq, dr, ih0, 0, 3, owl, owh, gidx, 3, 2);
-            else
-                FAM(nchw_seg)(p, xc, tq, dr, ih0, a0, a1, owl, owh, gidx, 0, 0);
+            FAM(tap_range)(oh, sh, kh, dh, p->pad_top, h, &a0, &a1);
+            FAM(nchw_seg)(p, xc, tq, dr, oh * sh - p->pad_top, a0, a1, owl, owh, gidx, 0, 0);
         }
     }
 }
 
-static int FAM(rows)(const sepconv_params *p, const float *taps, const float *x, int64_t oh0,
-                     int64_t oh1, float *d, int64_t ldd) {
+static int FAM(rows)(const sepconv_params *p, const ET *taps, const ET *x, int64_t oh0,
+                     int64_t oh1, ET *d, int64_t ldd) {
     if (p->layout == SEPCONV_NCHW) {
         FAM(nchw_rows)(p, taps, x, oh0, oh1, d, ldd);
         return SEPCONV_OK;

@@ -44,10 +44,12 @@ SEPCONV_DEFINE_KERNEL_TYPES(double, f64)
  * aliases the scalar one (see dispatch.c). */
 extern const sepconv_dw_kernels_f32 sepconv_dw_ref_f32, sepconv_dw_scalar_f32,
     sepconv_dw_avx2_f32, sepconv_dw_avx512_f32;
-extern const sepconv_dw_kernels_f64 sepconv_dw_ref_f64, sepconv_dw_scalar_f64;
+extern const sepconv_dw_kernels_f64 sepconv_dw_ref_f64, sepconv_dw_scalar_f64,
+    sepconv_dw_avx2_f64, sepconv_dw_avx512_f64;
 extern const sepconv_pw_kernels_f32 sepconv_pw_ref_f32, sepconv_pw_scalar_f32,
     sepconv_pw_avx2_f32, sepconv_pw_avx512_f32;
-extern const sepconv_pw_kernels_f64 sepconv_pw_ref_f64, sepconv_pw_scalar_f64;
+extern const sepconv_pw_kernels_f64 sepconv_pw_ref_f64, sepconv_pw_scalar_f64,
+    sepconv_pw_avx512_f64;
 
 /* Kernel tables for p->isa (NULL if that level is unavailable). */
 const sepconv_dw_kernels_f32 *sepconv_dw_table_f32(int isa);

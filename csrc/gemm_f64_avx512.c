@@ -1,0 +1,219 @@
+/* AVX-512 pointwise kernels for float64: the float32 scheme of gemm_avx512.c
+ * with 8 double lanes.
+ *   NHWC: rows = pixels (A = d in place), columns = a packed panel of 16
+ *         output channels: 14 x 16, 28 accumulators.
+ *   NCHW: y^T = W^T d^T: rows = a packed W^T panel of 8 channels, columns =
+ *         pixels (rows of d): 8 x 24, 24 accumulators.
+ * Every output element is a sequential FMA chain over k = 0..K-1 starting at
+ * zero, then + bias, then the activation, in interior and edge tiles alike,
+ * so the result does not depend on the tiling. */
+#include "kernels.h"
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+#include "epilogue.h"
+#include "gemm_common.h"
+
+#define TGT __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+#define INL static inline __attribute__((always_inline)) TGT
+
+enum { NHWC_MR = 14, NHWC_NR = 16, NCHW_MR = 8, NCHW_NR = 24, F_BLOCK = 16,
+       NCHW_KC = 128 /* a 128 x 24 strip of d: 24 KB of L1 */,
+       NHWC_KC = 256 /* a 256 x 16 weight block: 32 KB of L1 */ };
+
+INL __m512d act_vec(int act, __m512d x) {
+    const __m512d zero = _mm512_setzero_pd();
+    switch (act) {
+    case SEPCONV_ACT_RELU: return _mm512_max_pd(zero, x); /* NaN in x comes through */
+    case SEPCONV_ACT_RELU6: return _mm512_min_pd(_mm512_set1_pd(6.), _mm512_max_pd(zero, x));
+    case SEPCONV_ACT_LEAKY_RELU: {
+        __mmask8 neg = _mm512_cmp_pd_mask(x, zero, _CMP_LT_OQ);
+        return _mm512_mask_mul_pd(x, neg, x, _mm512_set1_pd(0.2));
+    }
+    case SEPCONV_ACT_HARD_SIGMOID: {
+        __m512d v = _mm512_add_pd(_mm512_mul_pd(x, _mm512_set1_pd(0.2)), _mm512_set1_pd(0.5));
+        return _mm512_min_pd(_mm512_set1_pd(1.), _mm512_max_pd(zero, v));
+    }
+    default: return x;
+    }
+}
+
+/* C[MR x 8*NV]; the last vector column is loaded (if mask_b) and stored under
+ * mlast; only the first `rows` rows are stored.  bias_rows: bias is per row
+ * (broadcast) rather than per column (vector).  load_c/finish: partial sums
+ * over a block of k go through c raw and are resumed. */
+INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const double *a,
+             int64_t a_rs, int64_t a_cs, const double *b, int64_t b_rs, __mmask8 mlast,
+             const double *bias, const int bias_rows, int act, int rows, double *c,
+             int64_t ldc, const int load_c, const int finish) {
+    __m512d acc[NHWC_MR][3];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = !load_c || r >= rows ? _mm512_setzero_pd()
+                        : v == NV - 1       ? _mm512_maskz_loadu_pd(mlast, c + r * ldc + 8 * v)
+                                            : _mm512_loadu_pd(c + r * ldc + 8 * v);
+    for (int64_t kk = 0; kk < k; kk++) {
+        __m512d bv[3];
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_pd(mlast, b + 8 * v)
+                                             : _mm512_loadu_pd(b + 8 * v);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            __m512d av = _mm512_set1_pd(a[r * a_rs]);
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_pd(av, bv[v], acc[r][v]);
+        }
+        a += a_cs;
+        b += b_rs;
+    }
+    if (!finish) {
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            if (r >= rows) break;
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++) {
+                if (v == NV - 1) _mm512_mask_storeu_pd(c + r * ldc + 8 * v, mlast, acc[r][v]);
+                else _mm512_storeu_pd(c + r * ldc + 8 * v, acc[r][v]);
+            }
+        }
+        return;
+    }
+    const int vec_act = sepconv_gemm_act_is_simple(act);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+        if (r >= rows) break;
+        double *cr = c + r * ldc;
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++) {
+            __m512d bb = bias_rows ? _mm512_set1_pd(bias[r]) : _mm512_loadu_pd(bias + 8 * v);
+            __m512d x = _mm512_add_pd(acc[r][v], bb);
+            if (vec_act) x = act_vec(act, x);
+            if (v == NV - 1) _mm512_mask_storeu_pd(cr + 8 * v, mlast, x);
+            else _mm512_storeu_pd(cr + 8 * v, x);
+        }
+    }
+    /* after every store: a call with accumulators live would spill them all */
+    if (!vec_act)
+        for (int r = 0; r < rows; r++)
+            sepconv_act_apply_f64(act, c + r * ldc, 8 * (NV - 1) + __builtin_popcount(mlast), 1);
+}
+
+static int64_t panel_width(const sepconv_params *p) {
+    return p->layout == SEPCONV_NCHW ? NCHW_MR : NHWC_NR;
+}
+
+static int64_t size_f64(const sepconv_params *p) {
+    return sepconv_gemm_packed_size(p->c * p->m, p->f, panel_width(p));
+}
+
+static void pack_f64(const sepconv_params *p, const double *pw, const double *bias, double *wp) {
+    SEPCONV_GEMM_PACK(double, p->c * p->m, p->f, panel_width(p), pw, bias, wp);
+}
+
+static inline __mmask8 tail_mask(int64_t n) { /* n in 1..8 */
+    return (__mmask8)(n >= 8 ? 0xFF : ((1u << n) - 1));
+}
+
+#define NHWC_CASE(R)                                                                      \
+    case R:                                                                               \
+        if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
+                         load, fin);                                                      \
+        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin); \
+        break;
+
+TGT static void nhwc_rows(int rows, int nv, __mmask8 m, int64_t k, int64_t k0, int64_t k1,
+                          const double *a, int64_t ldd, const double *panel, int act, double *c,
+                          int64_t ldy) {
+    const int64_t kn = k1 - k0;
+    const double *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;
+    const int load = k0 > 0, fin = k1 == k;
+    a += k0;
+    switch (rows) {
+        NHWC_CASE(1) NHWC_CASE(2) NHWC_CASE(3) NHWC_CASE(4) NHWC_CASE(5) NHWC_CASE(6)
+        NHWC_CASE(7) NHWC_CASE(8) NHWC_CASE(9) NHWC_CASE(10) NHWC_CASE(11) NHWC_CASE(12)
+        NHWC_CASE(13) NHWC_CASE(14)
+    default: break;
+    }
+}
+
+/* Blocks of k when K > 2 KC keep a KC x 16 weight block in L1 over every row
+ * block; they run in order, so each element is still one chain over k. */
+TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const double *d,
+                          int64_t ldd, int64_t npix, int64_t f0, int64_t f1, double *y,
+                          int64_t ldy) {
+    const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
+    for (int64_t k0 = 0; k0 < k;) {
+        const int64_t k1 = k <= 2 * NHWC_KC || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
+        for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
+            const double *panel = wp + (j0 / NHWC_NR) * pstride;
+            const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
+            const int nv = ncols > 8 ? 2 : 1;
+            const __mmask8 m = tail_mask(ncols - 8 * (nv - 1));
+            int64_t i0 = 0;
+            for (; i0 + NHWC_MR <= npix; i0 += NHWC_MR)
+                nhwc_rows(NHWC_MR, nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
+                          y + i0 * ldy + j0, ldy);
+            if (i0 < npix)
+                nhwc_rows((int)(npix - i0), nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
+                          y + i0 * ldy + j0, ldy);
+        }
+        k0 = k1;
+    }
+}
+
+/* One NCHW micro-tile: channels of panel pi (rows), pixels i0.. (columns). */
+TGT static void nchw_block(const sepconv_params *p, const double *wp, const double *d,
+                           int64_t ldd, int64_t npix, int64_t i0, int64_t pi, int64_t f1,
+                           double *y, int64_t ldy, int64_t k0, int64_t k1) {
+    const int64_t k = p->c * p->m, pstride = k * NCHW_MR + NCHW_MR;
+    const double *panel = wp + pi * pstride, *bias = panel + k * NCHW_MR;
+    const int64_t j0 = pi * NCHW_MR;
+    const int rows = (int)(f1 - j0 < NCHW_MR ? f1 - j0 : NCHW_MR);
+    const int64_t ncols = npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR;
+    const int nv = (int)((ncols + 7) / 8);
+    const __mmask8 m = tail_mask(ncols - 8 * (nv - 1));
+    const double *a = panel + k0 * NCHW_MR, *b = d + k0 * ldd + i0;
+    const int load = k0 > 0, fin = k1 == k;
+    double *c = y + j0 * ldy + i0;
+    if (nv == 3)
+        ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+    else if (nv == 2)
+        ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+    else
+        ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+}
+
+TGT static void tile_nchw(const sepconv_params *p, const double *wp, const double *d,
+                          int64_t ldd, int64_t npix, int64_t f0, int64_t f1, double *y,
+                          int64_t ldy) {
+    const int64_t k = p->c * p->m;
+    const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
+    if (sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(double))) {
+        /* weights stay in L2, a KC x 24 strip of d in L1 for every panel;
+         * k blocks in order, partial sums through y */
+        for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
+            for (int64_t k0 = 0; k0 < k; k0 += NCHW_KC) {
+                const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
+                for (int64_t pi = p0; pi < p1; pi++)
+                    nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, k0, k1);
+                if (k1 == k) break;
+            }
+    } else {
+        /* big weights: stream each panel once, reuse it over all pixels */
+        for (int64_t pi = p0; pi < p1; pi++)
+            for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
+                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k);
+    }
+}
+
+static void tile_f64(const sepconv_params *p, const double *wp, const double *d, int64_t ldd,
+                     int64_t npix, int64_t f0, int64_t f1, double *y, int64_t ldy) {
+    if (npix <= 0 || f1 <= f0) return;
+    if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy);
+    else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy);
+}
+
+const sepconv_pw_kernels_f64 sepconv_pw_avx512_f64 = {size_f64, pack_f64, tile_f64, F_BLOCK};
+#endif
