@@ -4,17 +4,6 @@
 
 #define DWS_CB 16 /* NHWC channels per accumulator block */
 
-/* Valid tap range [*lo, *hi) along one axis for output position o. */
-static inline void dws_tap_range(int64_t o, int64_t s, int64_t k, int64_t d, int64_t pad,
-                                 int64_t n, int64_t *lo, int64_t *hi) {
-    const int64_t i0 = o * s - pad; /* input index of tap 0 */
-    int64_t a = 0, b = k;
-    if (i0 < 0) a = (-i0 + d - 1) / d;
-    if (i0 + (k - 1) * d > n - 1) b = i0 > n - 1 ? 0 : (n - 1 - i0) / d + 1;
-    if (a > b) a = b;
-    *lo = a;
-    *hi = b;
-}
 
 #define T float
 #define SFX f32

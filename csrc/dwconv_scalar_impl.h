@@ -42,10 +42,10 @@ static void FN(dws_nhwc)(const sepconv_params *p, const T *taps, const T *x, int
     const int64_t rstep = p->dh * w * c, cstep = p->dw * c;
     for (int64_t oh = oh0; oh < oh1; oh++) {
         int64_t a0, a1;
-        dws_tap_range(oh, p->sh, p->kh, p->dh, p->pad_top, p->h, &a0, &a1);
+        sepconv_tap_range(oh, p->sh, p->kh, p->dh, p->pad_top, p->h, &a0, &a1);
         for (int64_t ow = 0; ow < p->wo; ow++) {
             int64_t b0, b1;
-            dws_tap_range(ow, p->sw, kw, p->dw, p->pad_left, w, &b0, &b1);
+            sepconv_tap_range(ow, p->sw, kw, p->dw, p->pad_left, w, &b0, &b1);
             const int64_t xo = ((oh * p->sh - p->pad_top) * w + ow * p->sw - p->pad_left) * c;
             T *restrict out = d + ((oh - oh0) * p->wo + ow) * ldd;
             if (m == 1) {
@@ -85,7 +85,7 @@ static void FN(dws_nchw)(const sepconv_params *p, const T *taps, const T *x, int
             T *restrict dr = d + q * ldd + (oh - oh0) * wo;
             for (int64_t ow = 0; ow < wo; ow++) dr[ow] = 0;
             int64_t a0, a1;
-            dws_tap_range(oh, p->sh, kh, p->dh, p->pad_top, h, &a0, &a1);
+            sepconv_tap_range(oh, p->sh, kh, p->dh, p->pad_top, h, &a0, &a1);
             for (int64_t a = a0; a < a1; a++) {
                 const T *restrict xr = xc + (oh * p->sh + a * p->dh - p->pad_top) * w;
                 for (int64_t b = 0; b < kw; b++) {

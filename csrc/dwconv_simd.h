@@ -44,17 +44,6 @@ static void FAM(pack)(const sepconv_params *p, const ET *dw, ET *taps) {
         for (int64_t q = 0; q < cmp; q++) taps[k * cmp + q] = q < cm ? dw[k * cm + q] : (ET)0;
 }
 
-/* Valid tap range [*lo, *hi) along one axis for output position o. */
-static inline void FAM(tap_range)(int64_t o, int64_t s, int64_t k, int64_t d, int64_t pad,
-                                  int64_t n, int64_t *lo, int64_t *hi) {
-    const int64_t i0 = o * s - pad; /* input index of tap 0 */
-    int64_t a = 0, b = k;
-    if (i0 < 0) a = (-i0 + d - 1) / d;
-    if (i0 + (k - 1) * d > n - 1) b = i0 > n - 1 ? 0 : (n - 1 - i0) / d + 1;
-    if (a > b) a = b;
-    *lo = a;
-    *hi = b;
-}
 
 /* ---------------------------------------------------------------- NHWC */
 
@@ -211,7 +200,7 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
     const int64_t c = p->c, w = p->w, kh = p->kh, kw = p->kw, sw = p->sw;
     const int R = KIND_R(KIND);
     int64_t a0, a1;
-    FAM(tap_range)(oh, p->sh, kh, p->dh, p->pad_top, p->h, &a0, &a1);
+    sepconv_tap_range(oh, p->sh, kh, p->dh, p->pad_top, p->h, &a0, &a1);
     const int64_t ih0 = oh * p->sh - p->pad_top;
     /* The bottom input row is the one new to this output row: when the data
      * streams from memory it is the one to fetch ahead, a block at a time,
@@ -284,7 +273,7 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
     int64_t nruns = 0;
     for (int64_t ow = 0; ow < p->wo; ow++) {
         int64_t b0, b1;
-        FAM(tap_range)(ow, p->sw, p->kw, p->dw, p->pad_left, p->w, &b0, &b1);
+        sepconv_tap_range(ow, p->sw, p->kw, p->dw, p->pad_left, p->w, &b0, &b1);
         if (nruns > 0 && runs[nruns - 1].b0 == b0 && runs[nruns - 1].b1 == b1) {
             runs[nruns - 1].ow1 = ow + 1;
         } else {
@@ -375,12 +364,12 @@ static inline AI TGT void FAM(nchw_edges)(const sepconv_params *p, const ET *xc,
     const int64_t w = p->w, wo = p->wo, kw = p->kw, sw = p->sw;
     const int64_t ih0 = oh * p->sh - p->pad_top;
     int64_t a0, a1;
-    FAM(tap_range)(oh, p->sh, p->kh, p->dh, p->pad_top, p->h, &a0, &a1);
+    sepconv_tap_range(oh, p->sh, p->kh, p->dh, p->pad_top, p->h, &a0, &a1);
     for (int64_t ow = 0; ow < wo; ow++) {
         if (ow == owl) ow = owh;
         if (ow >= wo) break;
         int64_t b0, b1;
-        FAM(tap_range)(ow, sw, kw, p->dw, p->pad_left, w, &b0, &b1);
+        sepconv_tap_range(ow, sw, kw, p->dw, p->pad_left, w, &b0, &b1);
         ET acc = (ET)0;
         for (int64_t a = a0; a < a1; a++)
             for (int64_t b = b0; b < b1; b++)
@@ -522,7 +511,7 @@ static TGT void FAM(nchw_rows)(const sepconv_params *p, const ET *taps, const ET
             ET *dr = d + q * ldd + (oh - oh0) * wo;
             FAM(nchw_edges)(p, xc, tq, dr, oh, owl, owh);
             int64_t a0, a1;
-            FAM(tap_range)(oh, sh, kh, dh, p->pad_top, h, &a0, &a1);
+            sepconv_tap_range(oh, sh, kh, dh, p->pad_top, h, &a0, &a1);
             FAM(nchw_seg)(p, xc, tq, dr, oh * sh - p->pad_top, a0, a1, owl, owh, gidx, 0, 0);
         }
     }

@@ -85,17 +85,7 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
         for (int r = 0; r < rows; r++) sepconv_act_apply_f32(act, c + r * ldc, 8 * (NV - 1) + nlast, 1);
 }
 
-static int64_t panel_width(const sepconv_params *p) {
-    return p->layout == SEPCONV_NCHW ? NCHW_MR : NHWC_NR;
-}
-
-static int64_t size_f32(const sepconv_params *p) {
-    return sepconv_gemm_packed_size(p->c * p->m, p->f, panel_width(p));
-}
-
-static void pack_f32(const sepconv_params *p, const float *pw, const float *bias, float *wp) {
-    SEPCONV_GEMM_PACK(float, p->c * p->m, p->f, panel_width(p), pw, bias, wp);
-}
+SEPCONV_GEMM_PACK_FNS(float, f32)
 
 /* NHWC rows of pixels with a constant row count: instantiations 1..6. */
 #define NHWC_CASE(R)                                                                        \

@@ -41,4 +41,18 @@ static inline int sepconv_gemm_act_is_simple(int act) {
  * beside the d tile; otherwise the kernels stream each panel once. */
 static inline int sepconv_gemm_weights_fit_l2(int64_t bytes) { return bytes <= 1024 * 1024; }
 
+
+/* panel_width/size/pack of a family whose NCHW panels are NCHW_MR rows of W^T and
+ * whose NHWC panels are NHWC_NR columns of W (both defined by the family). */
+#define SEPCONV_GEMM_PACK_FNS(T, SFX)                                                       \
+    static int64_t panel_width(const sepconv_params *p) {                                   \
+        return p->layout == SEPCONV_NCHW ? NCHW_MR : NHWC_NR;                               \
+    }                                                                                       \
+    static int64_t size_##SFX(const sepconv_params *p) {                                    \
+        return sepconv_gemm_packed_size(p->c * p->m, p->f, panel_width(p));                 \
+    }                                                                                       \
+    static void pack_##SFX(const sepconv_params *p, const T *pw, const T *bias, T *wp) {    \
+        SEPCONV_GEMM_PACK(T, p->c * p->m, p->f, panel_width(p), pw, bias, wp);              \
+    }
+
 #endif

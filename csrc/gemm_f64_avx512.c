@@ -100,17 +100,7 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const doub
             sepconv_act_apply_f64(act, c + r * ldc, 8 * (NV - 1) + __builtin_popcount(mlast), 1);
 }
 
-static int64_t panel_width(const sepconv_params *p) {
-    return p->layout == SEPCONV_NCHW ? NCHW_MR : NHWC_NR;
-}
-
-static int64_t size_f64(const sepconv_params *p) {
-    return sepconv_gemm_packed_size(p->c * p->m, p->f, panel_width(p));
-}
-
-static void pack_f64(const sepconv_params *p, const double *pw, const double *bias, double *wp) {
-    SEPCONV_GEMM_PACK(double, p->c * p->m, p->f, panel_width(p), pw, bias, wp);
-}
+SEPCONV_GEMM_PACK_FNS(double, f64)
 
 static inline __mmask8 tail_mask(int64_t n) { /* n in 1..8 */
     return (__mmask8)(n >= 8 ? 0xFF : ((1u << n) - 1));

@@ -66,4 +66,17 @@ void *sepconv_scratch(int slot, size_t bytes);
 /* Rounds n up to a multiple of a (a > 0). */
 static inline int64_t sepconv_round_up(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
 
+/* Valid tap range [*lo, *hi) along one axis for output position o: the taps
+ * a with 0 <= o*s + a*d - pad < n.  Shared by every depthwise family. */
+static inline void sepconv_tap_range(int64_t o, int64_t s, int64_t k, int64_t d, int64_t pad,
+                                     int64_t n, int64_t *lo, int64_t *hi) {
+    const int64_t i0 = o * s - pad; /* input index of tap 0 */
+    int64_t a = 0, b = k;
+    if (i0 < 0) a = (-i0 + d - 1) / d;
+    if (i0 + (k - 1) * d > n - 1) b = i0 > n - 1 ? 0 : (n - 1 - i0) / d + 1;
+    if (a > b) a = b;
+    *lo = a;
+    *hi = b;
+}
+
 #endif
