@@ -193,7 +193,7 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
 /* One output row, channel blocks [g0, g1).  The run whose columns see the
  * whole kernel goes in blocks of R pixels, then of R2; a last partial block
  * of R2 overlaps the one before (it recomputes identical values) rather than
- * going pixel by pixel.  The border runs go one pixel at a time. */
+ * going pixel by pixel.  Border runs do the same with the general block. */
 static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow, int64_t ldd,
                                         int64_t g0, int64_t g1, const int KIND, const int PERM) {
     const sepconv_params *p = cx->p;
@@ -221,7 +221,16 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
         const FAM(run) rn = cx->runs[ri];
         const int64_t len = rn.ow1 - rn.ow0;
         if (rn.b0 != 0 || rn.b1 != kw) {
-            for (int64_t ow = rn.ow0; ow < rn.ow1; ow++) PX(ow, 1, K_GEN, 0);
+            /* a border run: the general block, still R pixels at a time (wide
+             * dilations make most pixels border ones: ASPP at d=12 on 33x33) */
+            int64_t ow = rn.ow0;
+            if (len >= R2) {
+                for (; ow + RB <= rn.ow1; ow += RB) PX(ow, RB, K_GEN, 0);
+                for (; ow + R2 <= rn.ow1; ow += R2) PX(ow, R2, K_GEN, 0);
+                if (ow < rn.ow1) PX(rn.ow1 - R2, R2, K_GEN, 0);
+            } else {
+                for (; ow < rn.ow1; ow++) PX(ow, 1, K_GEN, 0);
+            }
         } else if (len >= R2) {
             int64_t ow = rn.ow0;
             for (; ow + R <= rn.ow1; ow += R) PX(ow, R, KIND, 1);

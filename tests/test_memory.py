@@ -35,6 +35,11 @@ if mode == "call":
     x = rng.standard_normal((1, 8, 8, 8)).astype(np.float32)
     step = lambda i: layer(x)
     unit = layer(x).nbytes
+elif mode == "big_call":  # outputs large enough for the output cache (_kernels.pyx)
+    layer = sepconv.SeparableConv2D(128, 3, padding="same", activation="relu")
+    x = rng.standard_normal((1, 96, 128, 16)).astype(np.float32)
+    step = lambda i: layer(x)
+    unit = layer(x).nbytes
 else:
     layer = sepconv.SeparableConv2D(64, 3, padding="same")
     layer.build((None, None, None, 64))
@@ -64,6 +69,13 @@ def _child(mode, calls):
 def test_10000_calls_do_not_grow_rss():
     r = _child("call", 10000)
     assert r["unit"] * r["calls"] >= 2 * BOUND  # a one-output-per-call leak breaks the bound
+    assert r["growth"] <= BOUND, r
+
+
+def test_cached_large_outputs_do_not_grow_rss():
+    r = _child("big_call", 300)
+    assert r["unit"] >= sepconv._kernels.OUTPUT_CACHE_MIN_BYTES  # the cached path is the one measured
+    assert r["unit"] * r["calls"] >= 2 * BOUND
     assert r["growth"] <= BOUND, r
 
 

@@ -344,7 +344,7 @@ class SeparableConv2D:
         flags = x.flags
         xc = x if direct_in and flags.c_contiguous and flags.aligned else \
             np.array(x, dtype=cdt, order="C")  # a fresh copy: the caller's array is never touched
-        y = out if (out is not None and direct_out) else np.empty(oshape, cdt)
+        y = out if (out is not None and direct_out) else _kernels.empty_output(oshape, cdt)
         if n:
             plan.forward(xc, y, n, h, w, pt, pl, ho, wo,
                          self._num_threads or _threads.get_num_threads())
