@@ -48,7 +48,8 @@ INL __m512 act_vec(int act, __m512 x) {
 INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
              int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
              const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
-             const int load_c, const int finish, const int PF, const char *pf, int64_t pf_n) {
+             const int load_c, const int finish, const int PF, const char *pf, int64_t pf_n,
+             const int STREAM) {
     __m512 acc[NHWC_MR][3];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
@@ -87,6 +88,8 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
         return;
     }
     const int vec_act = sepconv_gemm_act_is_simple(act);
+    /* a streamed line must not be read back: not with a separate activation pass */
+    const int stream = STREAM && vec_act;
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
         if (r >= rows) break;
@@ -96,8 +99,11 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
             __m512 bb = bias_rows ? _mm512_set1_ps(bias[r]) : _mm512_loadu_ps(bias + 16 * v);
             __m512 x = _mm512_add_ps(acc[r][v], bb);
             if (vec_act) x = act_vec(act, x);
-            if (v == NV - 1) _mm512_mask_storeu_ps(cr + 16 * v, mlast, x);
-            else _mm512_storeu_ps(cr + 16 * v, x);
+            float *dst = cr + 16 * v;
+            if (stream && (v < NV - 1 || mlast == 0xFFFF) && ((uintptr_t)dst & 63) == 0)
+                _mm512_stream_ps(dst, x);
+            else if (v == NV - 1) _mm512_mask_storeu_ps(dst, mlast, x);
+            else _mm512_storeu_ps(dst, x);
         }
     }
     /* after every store: a call with accumulators live would spill them all */
@@ -116,15 +122,15 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
  * k in [k0, k1) (partial sums go through c when the block is not the first
  * or not the last).  PF: the variant that prefetches pf_n lines from pf, in
  * a function of its own (one function with every variant compiles badly). */
-#define NHWC_CASE(R, PF)                                                                  \
+#define NHWC_CASE(R, PF, ST)                                                              \
     case R:                                                                               \
         if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
-                         load, fin, PF, pf, pf_n);                                        \
+                         load, fin, PF, pf, pf_n, ST);                                    \
         else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, \
-                 PF, pf, pf_n);                                                           \
+                 PF, pf, pf_n, ST);                                                       \
         break;
 
-#define NHWC_ROWS(NAME, PF, ATTR)                                                             \
+#define NHWC_ROWS(NAME, PF, ST, ATTR)                                                         \
     ATTR TGT static void NAME(                                                                \
         int rows, int nv, __mmask16 m, int64_t k, int64_t k0, int64_t k1, const float *a,     \
         int64_t ldd, const float *panel, int act, float *c, int64_t ldy, const char *pf,       \
@@ -133,15 +139,19 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
         const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;                   \
         const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */                  \
         switch (rows) {                                                                       \
-            NHWC_CASE(1, PF) NHWC_CASE(2, PF) NHWC_CASE(3, PF) NHWC_CASE(4, PF)               \
-            NHWC_CASE(5, PF) NHWC_CASE(6, PF) NHWC_CASE(7, PF) NHWC_CASE(8, PF)               \
-            NHWC_CASE(9, PF) NHWC_CASE(10, PF) NHWC_CASE(11, PF) NHWC_CASE(12, PF)            \
-            NHWC_CASE(13, PF) NHWC_CASE(14, PF)                                               \
+            NHWC_CASE(1, PF, ST) NHWC_CASE(2, PF, ST) NHWC_CASE(3, PF, ST)                    \
+            NHWC_CASE(4, PF, ST) NHWC_CASE(5, PF, ST) NHWC_CASE(6, PF, ST)                    \
+            NHWC_CASE(7, PF, ST) NHWC_CASE(8, PF, ST) NHWC_CASE(9, PF, ST)                    \
+            NHWC_CASE(10, PF, ST) NHWC_CASE(11, PF, ST) NHWC_CASE(12, PF, ST)                 \
+            NHWC_CASE(13, PF, ST) NHWC_CASE(14, PF, ST)                                       \
         default: break;                                                                       \
         }                                                                                     \
     }
-NHWC_ROWS(nhwc_rows, 0, )
-NHWC_ROWS(nhwc_rows_pf, 1, __attribute__((noinline)))
+/* (a runtime streaming flag inside the micro-kernel halved its speed: each
+ * variant is a function of its own) */
+NHWC_ROWS(nhwc_rows, 0, 0, )
+NHWC_ROWS(nhwc_rows_pf, 1, 0, __attribute__((noinline)))
+NHWC_ROWS(nhwc_rows_st, 0, 1, __attribute__((noinline)))
 
 /* Blocks of k when K > 2 KC: a KC x 32 weight block stays in L1 while it is used for every
  * row block of the tile.  Blocks run in order and partial sums are stored raw
@@ -154,6 +164,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
      * or two L1 sets, so the 14 rows of a block evict each other: copy each
      * block of k to rows of a padded stride first */
     const int repack = ldd % NHWC_REPACK_MOD == 0;
+    const int stream = (p->hints & SEPCONV_HINT_STREAM_OUTPUT) != 0;
     const int pf_on = nrb <= NHWC_PF_MAX_RB && !sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
     const int64_t kmax = k <= 2 * NHWC_KC ? k : NHWC_KC + NHWC_KC / 2;
     const int64_t lda = kmax + 16;
@@ -190,8 +201,9 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                 const int64_t l0 = b * per < lines ? b * per : lines - 1;
                 const int64_t n = l0 + per <= lines ? per : lines - l0;
                 const int use = pf_on && j0 + NHWC_NR < f1 && n > 0;
-                (use ? nhwc_rows_pf : nhwc_rows)(rows, nv, m, k, k0, k1, a + i0 * la, la, panel,
-                                                 p->act, y + i0 * ldy + j0, ldy, next + 64 * l0, n);
+                (stream && k1 == k ? nhwc_rows_st : use ? nhwc_rows_pf : nhwc_rows)(
+                    rows, nv, m, k, k0, k1, a + i0 * la, la, panel, p->act, y + i0 * ldy + j0,
+                    ldy, next + 64 * l0, n);
                 i0 += rows;
             }
         }
@@ -217,14 +229,14 @@ TGT static void nchw_block(const sepconv_params *p, const float *wp, const float
     const int64_t pf_n = 0;
     c += j0 * ldy;
     if (nv == 3)
-        if (!masked) ukr(NCHW_MR, 3, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
-        else ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+        if (!masked) ukr(NCHW_MR, 3, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
+        else ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
     else if (nv == 2)
-        if (!masked) ukr(NCHW_MR, 2, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
-        else ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+        if (!masked) ukr(NCHW_MR, 2, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
+        else ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
     else
-        if (!masked) ukr(NCHW_MR, 1, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
-        else ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n);
+        if (!masked) ukr(NCHW_MR, 1, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
+        else ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
 }
 
 /* Copies rows [k0, k1) x ncols pixels of d into a contiguous strip (row stride NCHW_NR). */
@@ -274,6 +286,8 @@ static void tile_f32(const sepconv_params *p, const float *wp, const float *d, i
     if (npix <= 0 || f1 <= f0) return;
     if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy);
     else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy);
+    /* streamed stores are weakly ordered: drain them before the tile counts as written */
+    if ((p->hints & SEPCONV_HINT_STREAM_OUTPUT) && p->layout == SEPCONV_NHWC) _mm_sfence();
 }
 
 const sepconv_pw_kernels_f32 sepconv_pw_avx512_f32 = {size_f32, pack_f32, tile_f32, F_BLOCK};

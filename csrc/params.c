@@ -12,6 +12,7 @@ int sepconv_check_params(const sepconv_params *p) {
     if (p->layout != SEPCONV_NHWC && p->layout != SEPCONV_NCHW) return SEPCONV_EINVAL;
     if (p->act < 0 || p->act >= SEPCONV_ACT_COUNT) return SEPCONV_EINVAL;
     if (p->isa < 0 || p->isa >= SEPCONV_ISA_COUNT) return SEPCONV_EINVAL;
+    if (p->hints & ~SEPCONV_HINT_STREAM_OUTPUT) return SEPCONV_EINVAL;
     if (!sepconv_isa_supported(p->isa)) return SEPCONV_EISA;
     int64_t t, cm, hw, ohw;
     /* every element count and every index expression the kernels form */

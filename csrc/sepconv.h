@@ -66,8 +66,15 @@ typedef struct sepconv_params {
     int32_t has_bias;
     int32_t num_threads;       /* >= 1; passed to OpenMP as a clause, never set globally */
     int32_t isa;               /* enum sepconv_isa: the kernel family to use */
-    int32_t reserved;
+    int32_t hints;             /* SEPCONV_HINT_* bits, set by the driver; callers pass 0 */
 } sepconv_params;
+
+/* Driver-to-kernel hints (on the driver's copy of the params). */
+enum {
+    /* the output is too big to stay cached for its next reader: store it with
+     * non-temporal stores, sparing the read-for-ownership of every line */
+    SEPCONV_HINT_STREAM_OUTPUT = 1
+};
 
 /* Checks the params for consistency and int64 overflow. */
 int sepconv_check_params(const sepconv_params *p);

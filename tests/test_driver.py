@@ -131,3 +131,33 @@ def test_stages_alone_compose_and_are_thread_invariant(shape, channels_first):
         y = np.full(n * ho * wo * f, np.nan, np.float32)
         plan.pointwise(dd, y, n, ho, wo, threads)
         assert np.array_equal(y.view(np.uint32), y_fused.view(np.uint32)), f"threads={threads}"
+
+
+# 4 x 64 x 64 x 256 float32 = 16 MiB of output: at the driver's threshold for
+# streaming (non-temporal) stores; one image alone (4 MiB) stays below it
+STREAMED = ("streamed_output", 4, 64, 64, 16, 1, 256, 3, 1, 1, "same")
+STREAM_MIN_BYTES = 16 << 20
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_streamed_output_matches_ordinary_stores(isa):
+    """Streaming stores change no value: the whole batch (streamed where the
+    output is 64-byte aligned) equals the images run one by one (ordinary
+    stores) bitwise, at 1-3 threads, into aligned and misaligned outputs."""
+    name, n, h, w, c, m, f, k, s, d, padding = STREAMED
+    ho, wo, pt, pl = geometry(h, w, k, s, d, padding)
+    assert n * ho * wo * f * 4 >= STREAM_MIN_BYTES > ho * wo * f * 4
+    plan, x, weights = make(STREAMED, np.float32, isa, False)
+    one = (STREAMED[0], 1) + STREAMED[2:]
+    per_image = np.concatenate([forward(plan, x[i:i + 1], one, False, 1) for i in range(n)])
+    want = expected(STREAMED, x, weights, False)
+    assert np.all(np.abs(per_image - want) <= 1e-6 * (c + 9) * (np.abs(want).max() + 1))
+    size = n * ho * wo * f
+    for threads in (1, 2, 3):
+        for offset in (0, 1):  # elements: 64-byte aligned, then 4 bytes off
+            buf = _kernels.empty_output((size + 16,), np.float32)
+            assert buf.ctypes.data % 64 == 0
+            y = buf[offset:offset + size]
+            y[:] = np.nan
+            plan.forward(x.ravel(), y, n, h, w, pt, pl, ho, wo, threads)
+            assert np.array_equal(y.view(np.uint32), per_image.view(np.uint32)), (threads, offset)

@@ -14,7 +14,7 @@ cnp.import_array()
 cdef extern from "sepconv.h" nogil:
     ctypedef struct sepconv_params:
         int64_t n, h, w, c, m, f, kh, kw, sh, sw, dh, dw, pad_top, pad_left, ho, wo
-        int32_t layout, act, has_bias, num_threads, isa, reserved
+        int32_t layout, act, has_bias, num_threads, isa, hints
     int SEPCONV_OK, SEPCONV_EINVAL, SEPCONV_ENOMEM, SEPCONV_EOVERFLOW, SEPCONV_EISA
     int sepconv_check_params(const sepconv_params *p)
     int64_t sepconv_packed_size_f32(const sepconv_params *p)
@@ -128,7 +128,7 @@ cdef class Plan:
         self.p.has_bias = 1 if has_bias else 0
         self.p.num_threads = 1
         self.p.isa = ISA_NAMES.index(isa)
-        self.p.reserved = 0
+        self.p.hints = 0
         raise_status(sepconv_check_params(&self.p), "Plan")
         self.packed = None
 
