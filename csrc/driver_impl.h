@@ -181,10 +181,13 @@ static int FN(run)(const sepconv_params *p, const T *packed, const T *src, T *ds
     if (st != SEPCONV_OK) return st;
     if (!packed || (p->n > 0 && (!src || !dst))) return SEPCONV_EINVAL;
     if (p->n == 0) return SEPCONV_OK;
-    /* measured at batch 16: 10-25 % faster above this (xc_01-04, mbv1_02,
-     * dl_d2), no gain below (19 MB), 1-3 % slower at 11 MB (xc_01, batch 1) */
+    /* Stream the output when the call's data cannot stay cached anyway.
+     * Measured at batch 16 (input + output): 10-25 % faster from 77 MB up
+     * (mbv1_02, xc_01-04, dl_d2), 13-20 % slower at 39-41 MB (k7, xc_07). */
     sepconv_params q = *p;
-    if (stage != FN(STAGE_DW) && p->n * p->ho * p->wo * p->f * (int64_t)sizeof(T) >= STREAM_MIN_BYTES)
+    const double io_bytes =
+        ((double)(p->n * p->h * p->w * p->c) + (double)(p->n * p->ho * p->wo * p->f)) * sizeof(T);
+    if (stage != FN(STAGE_DW) && io_bytes >= (double)STREAM_MIN_BYTES)
         q.hints |= SEPCONV_HINT_STREAM_OUTPUT;
     p = &q;
     FN(job) jb;

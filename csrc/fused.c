@@ -40,8 +40,9 @@ typedef struct tiling {
  * L3 once per image / per bigger tile (xc_09, xc_10).  At batch 1, bigger
  * partial-image tiles were slower (xc_06, xc_07). */
 #define BIG_TILE_BUDGET_BYTES ((int64_t)768 * 1024)
-/* outputs at least this big are written with streaming stores */
-#define STREAM_MIN_BYTES ((int64_t)16 << 20)
+/* calls whose input and output take at least this much write the output
+ * with streaming stores */
+#define STREAM_MIN_BYTES ((int64_t)64 << 20)
 enum {
     MIN_TILE_PIXELS = 96,  /* below this the weights are reused too little */
     TILES_PER_THREAD = 2   /* row tiles per thread wanted before going PHASED */

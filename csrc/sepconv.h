@@ -66,7 +66,7 @@ typedef struct sepconv_params {
     int32_t has_bias;
     int32_t num_threads;       /* >= 1; passed to OpenMP as a clause, never set globally */
     int32_t isa;               /* enum sepconv_isa: the kernel family to use */
-    int32_t hints;             /* SEPCONV_HINT_* bits, set by the driver; callers pass 0 */
+    int32_t hints;             /* SEPCONV_HINT_* bits: 0, or forced on (the driver adds its own) */
 } sepconv_params;
 
 /* Driver-to-kernel hints (on the driver's copy of the params). */

@@ -133,31 +133,56 @@ def test_stages_alone_compose_and_are_thread_invariant(shape, channels_first):
         assert np.array_equal(y.view(np.uint32), y_fused.view(np.uint32)), f"threads={threads}"
 
 
-# 4 x 64 x 64 x 256 float32 = 16 MiB of output: at the driver's threshold for
-# streaming (non-temporal) stores; one image alone (4 MiB) stays below it
-STREAMED = ("streamed_output", 4, 64, 64, 16, 1, 256, 3, 1, 1, "same")
-STREAM_MIN_BYTES = 16 << 20
+# Streaming (non-temporal) stores of the output: forced on a small shape, and
+# chosen by the driver when a call's input and output take 64 MiB or more.
+FORCED_STREAM = ("forced_stream", 3, 13, 11, 24, 2, 70, 3, 1, 1, "same")
+# 8 x 128 x 128 x 64 float32 in and out = 64 MiB; one image alone = 8 MiB
+AUTO_STREAM = ("auto_stream", 8, 128, 128, 64, 1, 64, 3, 1, 1, "same")
+STREAM_MIN_BYTES = 64 << 20
+
+
+def _forward_into(plan, x, shape, threads, offset):
+    """forward() into a 64-byte aligned buffer, or one `offset` floats past it."""
+    name, n, h, w, c, m, f, k, s, d, padding = shape
+    ho, wo, pt, pl = geometry(h, w, k, s, d, padding)
+    size = n * ho * wo * f
+    buf = np.empty(size + 32, np.float32)
+    start = (-buf.ctypes.data % 64) // 4
+    y = buf[start + offset:start + offset + size]
+    assert (y.ctypes.data % 64 == 0) == (offset == 0)
+    y[:] = np.nan
+    plan.forward(np.ascontiguousarray(x).ravel(), y, n, h, w, pt, pl, ho, wo, threads)
+    return y
 
 
 @pytest.mark.parametrize("isa", ISAS)
-def test_streamed_output_matches_ordinary_stores(isa):
-    """Streaming stores change no value: the whole batch (streamed where the
-    output is 64-byte aligned) equals the images run one by one (ordinary
-    stores) bitwise, at 1-3 threads, into aligned and misaligned outputs."""
-    name, n, h, w, c, m, f, k, s, d, padding = STREAMED
-    ho, wo, pt, pl = geometry(h, w, k, s, d, padding)
-    assert n * ho * wo * f * 4 >= STREAM_MIN_BYTES > ho * wo * f * 4
-    plan, x, weights = make(STREAMED, np.float32, isa, False)
-    one = (STREAMED[0], 1) + STREAMED[2:]
-    per_image = np.concatenate([forward(plan, x[i:i + 1], one, False, 1) for i in range(n)])
-    want = expected(STREAMED, x, weights, False)
-    assert np.all(np.abs(per_image - want) <= 1e-6 * (c + 9) * (np.abs(want).max() + 1))
-    size = n * ho * wo * f
+def test_streamed_output_equals_ordinary_stores(isa):
+    """Streaming stores change no value: a plan forced to stream equals the
+    ordinary one bitwise, at 1-3 threads, into aligned and misaligned outputs."""
+    name, n, h, w, c, m, f, k, s, d, padding = FORCED_STREAM
+    plain, x, weights = make(FORCED_STREAM, np.float32, isa, False)
+    want = forward(plain, x, FORCED_STREAM, False, 1)
+    ref = expected(FORCED_STREAM, x, weights, False)
+    assert np.all(np.abs(want - ref) <= 1e-6 * (c * m + 9) * (np.abs(ref).max() + 1))
+    streamed = _kernels.Plan(np.float32, c, m, f, k, k, s, s, d, d, False, "relu", True, isa=isa,
+                             stream_output=True)
+    streamed.pack(*weights[:1], weights[1].reshape(c * m, f), weights[2])
     for threads in (1, 2, 3):
         for offset in (0, 1):  # elements: 64-byte aligned, then 4 bytes off
-            buf = _kernels.empty_output((size + 16,), np.float32)
-            assert buf.ctypes.data % 64 == 0
-            y = buf[offset:offset + size]
-            y[:] = np.nan
-            plan.forward(x.ravel(), y, n, h, w, pt, pl, ho, wo, threads)
-            assert np.array_equal(y.view(np.uint32), per_image.view(np.uint32)), (threads, offset)
+            y = _forward_into(streamed, x, FORCED_STREAM, threads, offset)
+            assert np.array_equal(y.view(np.uint32), want.view(np.uint32)), (threads, offset)
+
+
+def test_driver_streams_big_calls_with_the_same_values():
+    """At the size where the driver turns streaming on by itself, the whole
+    batch equals the images run one by one (ordinary stores) bitwise."""
+    name, n, h, w, c, m, f, k, s, d, padding = AUTO_STREAM
+    ho, wo = geometry(h, w, k, s, d, padding)[:2]
+    per_call = (n * h * w * c + n * ho * wo * f) * 4
+    assert per_call >= STREAM_MIN_BYTES > per_call // n
+    plan, x, _ = make(AUTO_STREAM, np.float32, _kernels.best_isa(), False)
+    one = (name, 1) + AUTO_STREAM[2:]
+    per_image = np.concatenate([forward(plan, x[i:i + 1], one, False, 1) for i in range(n)])
+    for threads, offset in ((1, 0), (2, 0), (2, 1)):
+        y = _forward_into(plan, x, AUTO_STREAM, threads, offset)
+        assert np.array_equal(y.view(np.uint32), per_image.view(np.uint32)), (threads, offset)

@@ -16,6 +16,7 @@ cdef extern from "sepconv.h" nogil:
         int64_t n, h, w, c, m, f, kh, kw, sh, sw, dh, dw, pad_top, pad_left, ho, wo
         int32_t layout, act, has_bias, num_threads, isa, hints
     int SEPCONV_OK, SEPCONV_EINVAL, SEPCONV_ENOMEM, SEPCONV_EOVERFLOW, SEPCONV_EISA
+    int SEPCONV_HINT_STREAM_OUTPUT
     int sepconv_check_params(const sepconv_params *p)
     int64_t sepconv_packed_size_f32(const sepconv_params *p)
     int64_t sepconv_packed_size_f64(const sepconv_params *p)
@@ -92,7 +93,7 @@ cdef class Plan:
 
     def __init__(self, dtype, int64_t c, int64_t m, int64_t f, int64_t kh, int64_t kw,
                  int64_t sh, int64_t sw, int64_t dh, int64_t dw, bint channels_first,
-                 activation, bint has_bias, isa=None):
+                 activation, bint has_bias, isa=None, bint stream_output=False):
         self.dtype = np.dtype(dtype)
         if self.dtype == np.float32:
             self.is_f64 = False
@@ -128,7 +129,8 @@ cdef class Plan:
         self.p.has_bias = 1 if has_bias else 0
         self.p.num_threads = 1
         self.p.isa = ISA_NAMES.index(isa)
-        self.p.hints = 0
+        # stream_output forces the streaming stores the driver otherwise picks by size (tests)
+        self.p.hints = SEPCONV_HINT_STREAM_OUTPUT if stream_output else 0
         raise_status(sepconv_check_params(&self.p), "Plan")
         self.packed = None
 
