@@ -108,3 +108,19 @@ def test_probe_reports_plausible_rates_and_rejects_bad_arguments():
         k.probe_peak_flops(0, 0.1)
     with pytest.raises(ValueError):
         k.probe_copy_bandwidth(1, 16, 1)
+
+
+def test_readme_table_renders_ratios_roofline_and_geomeans():
+    import readme_table
+
+    def row(case, ratio, roof, best):
+        return {"case": case, "ratio": ratio, "pct_roofline": roof, "best_peer": best}
+
+    doc = {"tables": {"t1_b1": [row("a", 2.0, 50.0, "ort"), row("b", 0.5, 80.0, "tf")],
+                      "t2_b1": [row("a", 1.0, 40.0, "torch_cl"), row("b", None, None, None)]}}
+    lines = readme_table.markdown(doc).splitlines()
+    assert lines[0] == "| case | batch 1, 1 thread | batch 1, 2 threads |"
+    assert lines[2] == "| a | 2.00× (50.0 %, ORT) | 1.00× (40.0 %, torch_cl) |"
+    assert lines[3] == "| b | 0.50× (80.0 %, TF) | — |"
+    # geomeans: sqrt(2 * 0.5) = 1, sqrt(50 * 80) = 63.2; a lone value is its own geomean
+    assert lines[4] == "| **geomean** | **1.00×** (63.2 %) | **1.00×** (40.0 %) |"
