@@ -59,7 +59,7 @@ static int FN(dw_span)(const FN(job) *jb, int64_t g0, int64_t g1, int64_t img0, 
         if (nchw)
             dd = full ? d + (img - img0) * cm * pix + oh0 * p->wo : d + (g - g0) * p->wo;
         else
-            dd = full ? d + ((img - img0) * p->ho + oh0) * p->wo * cm : d + (g - g0) * p->wo * cm;
+            dd = full ? d + ((img - img0) * p->ho + oh0) * p->wo * cm : d + (g - g0) * p->wo * ldd;
         int s = jb->dw->rows(p, jb->taps, jb->src + img * p->h * p->w * p->c, oh0, oh1, dd, ldd);
         if (s != SEPCONV_OK) return s;
         g += oh1 - oh0;
@@ -89,15 +89,18 @@ static int FN(fused_tiles)(const FN(job) *jb, int64_t t0, int64_t t1) {
     const int nchw = p->layout == SEPCONV_NCHW;
     /* NCHW: channel rows start on a cache line (aligned vector loads/stores) */
     const int64_t tile_pix = jb->tl.rows * p->wo;
-    const int64_t ld_max = nchw ? sepconv_round_up(tile_pix, 64 / (int64_t)sizeof(T)) : cm;
+    /* NHWC: pixel rows 2 KB-multiples apart would share L1 sets in the GEMM,
+     * which would then copy them to a padded stride: pad the tile instead */
+    const int64_t ld_nhwc = cm % NHWC_PAD_MOD == 0 ? cm + 64 / (int64_t)sizeof(T) : cm;
+    const int64_t ld_max = nchw ? sepconv_round_up(tile_pix, 64 / (int64_t)sizeof(T)) : ld_nhwc;
     T *d = (T *)sepconv_scratch(SEPCONV_SCRATCH_DRIVER,
-                                (size_t)(nchw ? ld_max * cm : tile_pix * cm) * sizeof(T));
+                                (size_t)(nchw ? ld_max * cm : tile_pix * ld_nhwc) * sizeof(T));
     if (!d) return SEPCONV_ENOMEM;
     for (int64_t t = t0; t < t1; t++) {
         int64_t g0, g1;
         FN(tile_rows)(p, &jb->tl, t, &g0, &g1);
         const int64_t npix = (g1 - g0) * p->wo;
-        const int64_t ldd = nchw ? sepconv_round_up(npix, 64 / (int64_t)sizeof(T)) : cm;
+        const int64_t ldd = nchw ? sepconv_round_up(npix, 64 / (int64_t)sizeof(T)) : ld_nhwc;
         int s = FN(dw_span)(jb, g0, g1, 0, 0, d, ldd);
         if (s != SEPCONV_OK) return s;
         if (nchw) {

@@ -43,6 +43,9 @@ typedef struct tiling {
 /* calls whose input and output take at least this much write the output
  * with streaming stores */
 #define STREAM_MIN_BYTES ((int64_t)64 << 20)
+/* the GEMMs copy NHWC tiles whose pixel stride (in elements) is a multiple
+ * of this to a padded stride (gemm_avx512.c NHWC_REPACK_MOD) */
+#define NHWC_PAD_MOD 512
 enum {
     MIN_TILE_PIXELS = 96,  /* below this the weights are reused too little */
     TILES_PER_THREAD = 2   /* row tiles per thread wanted before going PHASED */

@@ -33,6 +33,9 @@ SHAPES = [
     ("mixed", 3, 11, 9, 37, 2, 45, 5, 2, 1, "valid"),
     # dilation, a larger image: several fused tiles per image
     ("dilated", 2, 40, 33, 300, 1, 33, 3, 1, 3, "same"),
+    # 512 channels (a multiple of 512 elements): the fused NHWC tile gets a
+    # padded pixel stride, and its tiles span images at 1 thread
+    ("padded_tile", 3, 6, 7, 256, 2, 40, 3, 1, 1, "same"),
 ]
 
 
