@@ -23,7 +23,8 @@ enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32,
        NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */,
        NHWC_KC = 256 /* a 256 x 32 weight block: 32 KB of L1 */,
        NHWC_REPACK_MOD = 512 /* floats: d rows 2 KB apart */,
-       NHWC_PF_MAX_RB = 8 /* prefetch the next weight block only for tiles of few row blocks */ };
+       NHWC_PF_MAX_RB = 8 /* prefetch the next weight block only for tiles of few row blocks */,
+       NHWC_FULL_K_MAX = 2560 /* K up to which a micro-tile runs the whole K (tile_nhwc) */ };
 
 INL __m512 act_vec(int act, __m512 x) {
     const __m512 zero = _mm512_setzero_ps();
@@ -42,39 +43,11 @@ INL __m512 act_vec(int act, __m512 x) {
     }
 }
 
-/* C[MR x 16*NV]; the last vector column is loaded (if mask_b) and stored under
- * mlast; only the first `rows` rows are stored.  bias_rows: bias is per row
- * (broadcast) rather than per column (vector). */
-INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
-             int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
-             const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
-             const int load_c, const int finish, const int PF, const char *pf, int64_t pf_n,
-             const int STREAM) {
-    __m512 acc[NHWC_MR][3];
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++)
-#pragma GCC unroll 3
-        for (int v = 0; v < NV; v++)
-            acc[r][v] = !load_c || r >= rows ? _mm512_setzero_ps()
-                        : v == NV - 1       ? _mm512_maskz_loadu_ps(mlast, c + r * ldc + 16 * v)
-                                            : _mm512_loadu_ps(c + r * ldc + 16 * v);
-    for (int64_t kk = 0; kk < k; kk++) {
-        __m512 bv[3];
-        /* one line of the next weight block into L2 per k (see tile_nhwc) */
-        if (PF) _mm_prefetch(pf + 64 * (kk < pf_n ? kk : pf_n - 1), _MM_HINT_T1);
-#pragma GCC unroll 3
-        for (int v = 0; v < NV; v++)
-            bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
-                                             : _mm512_loadu_ps(b + 16 * v);
-#pragma GCC unroll 16
-        for (int r = 0; r < MR; r++) {
-            __m512 av = _mm512_set1_ps(a[r * a_rs]);
-#pragma GCC unroll 3
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
-        }
-        a += a_cs;
-        b += b_rs;
-    }
+/* The micro-tile's accumulators to C: raw partial sums (!finish), or + bias,
+ * activation, stored (streamed when STREAM and the activation is in-register). */
+INL void ukr_store(const int MR, const int NV, __m512 acc[][3], __mmask16 mlast,
+                   const float *bias, const int bias_rows, int act, int rows, float *c,
+                   int64_t ldc, const int finish, const int STREAM) {
     if (!finish) { /* partial sums over a block of k: stored raw, resumed later */
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
@@ -112,6 +85,42 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
             sepconv_act_apply_f32(act, c + r * ldc, 16 * (NV - 1) + __builtin_popcount(mlast), 1);
 }
 
+/* C[MR x 16*NV]; the last vector column is loaded (if mask_b) and stored under
+ * mlast; only the first `rows` rows are stored.  bias_rows: bias is per row
+ * (broadcast) rather than per column (vector). */
+INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
+             int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
+             const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
+             const int load_c, const int finish, const int PF, const char *pf, int64_t pf_n,
+             const int STREAM) {
+    __m512 acc[NHWC_MR][3];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = !load_c || r >= rows ? _mm512_setzero_ps()
+                        : v == NV - 1       ? _mm512_maskz_loadu_ps(mlast, c + r * ldc + 16 * v)
+                                            : _mm512_loadu_ps(c + r * ldc + 16 * v);
+    for (int64_t kk = 0; kk < k; kk++) {
+        __m512 bv[3];
+        /* one line of the next weight block into L2 per k (see tile_nhwc) */
+        if (PF) _mm_prefetch(pf + 64 * (kk < pf_n ? kk : pf_n - 1), _MM_HINT_T1);
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
+                                             : _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            __m512 av = _mm512_set1_ps(a[r * a_rs]);
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+        a += a_cs;
+        b += b_rs;
+    }
+    ukr_store(MR, NV, acc, mlast, bias, bias_rows, act, rows, c, ldc, finish, STREAM);
+}
+
 SEPCONV_GEMM_PACK_FNS(float, f32)
 
 static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
@@ -122,12 +131,15 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
  * k in [k0, k1) (partial sums go through c when the block is not the first
  * or not the last).  PF: the variant that prefetches pf_n lines from pf, in
  * a function of its own (one function with every variant compiles badly). */
-#define NHWC_CASE(R, PF, ST)                                                              \
-    case R:                                                                               \
-        if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
-                         load, fin, PF, pf, pf_n, ST);                                    \
-        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, \
-                 PF, pf, pf_n, ST);                                                       \
+#define NHWC_CASE(R, PF, ST)                                                                  \
+    case R:                                                                                   \
+        if (nv == 2) {                                                                 \
+            ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin,    \
+                PF, pf, pf_n, ST);                                                            \
+        } else {                                                                              \
+            ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin,    \
+                PF, pf, pf_n, ST);                                                            \
+        }                                                                                     \
         break;
 
 #define NHWC_ROWS(NAME, PF, ST, ATTR)                                                         \
@@ -139,11 +151,11 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
         const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;                   \
         const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */                  \
         switch (rows) {                                                                       \
-            NHWC_CASE(1, PF, ST) NHWC_CASE(2, PF, ST) NHWC_CASE(3, PF, ST)                    \
-            NHWC_CASE(4, PF, ST) NHWC_CASE(5, PF, ST) NHWC_CASE(6, PF, ST)                    \
-            NHWC_CASE(7, PF, ST) NHWC_CASE(8, PF, ST) NHWC_CASE(9, PF, ST)                    \
-            NHWC_CASE(10, PF, ST) NHWC_CASE(11, PF, ST) NHWC_CASE(12, PF, ST)                 \
-            NHWC_CASE(13, PF, ST) NHWC_CASE(14, PF, ST)                                       \
+            NHWC_CASE(1, PF, ST) NHWC_CASE(2, PF, ST) NHWC_CASE(3, PF, ST)        \
+            NHWC_CASE(4, PF, ST) NHWC_CASE(5, PF, ST) NHWC_CASE(6, PF, ST)        \
+            NHWC_CASE(7, PF, ST) NHWC_CASE(8, PF, ST) NHWC_CASE(9, PF, ST)        \
+            NHWC_CASE(10, PF, ST) NHWC_CASE(11, PF, ST) NHWC_CASE(12, PF, ST)     \
+            NHWC_CASE(13, PF, ST) NHWC_CASE(14, PF, ST)                               \
         default: break;                                                                       \
         }                                                                                     \
     }
@@ -153,9 +165,14 @@ NHWC_ROWS(nhwc_rows, 0, 0, )
 NHWC_ROWS(nhwc_rows_pf, 1, 0, __attribute__((noinline)))
 NHWC_ROWS(nhwc_rows_st, 0, 1, __attribute__((noinline)))
 
-/* Blocks of k when K > 2 KC: a KC x 32 weight block stays in L1 while it is used for every
- * row block of the tile.  Blocks run in order and partial sums are stored raw
- * in y, so each element is still one FMA chain over k = 0..K-1. */
+/* Each micro-tile runs the whole K in registers while its 32-column weight
+ * panel (K x 128 B, from L2) serves every row block of the tile.  Only a
+ * panel past NHWC_FULL_K_MAX rows goes in blocks of KC k, a KC x 32 block
+ * staying in L1 over the row blocks, with partial sums stored raw in y and
+ * resumed: each element is still one FMA chain over k = 0..K-1.
+ * (Measured on 33-1369 pixel tiles, K = 600-2048: the whole K is 2-17 %
+ * faster than blocks of 256, whose partial sums take y through L2 several
+ * times; at K = 3072-4096 the blocks win.) */
 TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
                           int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
     const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
@@ -166,13 +183,14 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
     const int repack = ldd % NHWC_REPACK_MOD == 0;
     const int stream = (p->hints & SEPCONV_HINT_STREAM_OUTPUT) != 0;
     const int pf_on = nrb <= NHWC_PF_MAX_RB && !sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
-    const int64_t kmax = k <= 2 * NHWC_KC ? k : NHWC_KC + NHWC_KC / 2;
+    const int full_k = k <= NHWC_FULL_K_MAX;
+    const int64_t kmax = full_k ? k : NHWC_KC + NHWC_KC / 2;
     const int64_t lda = kmax + 16;
     float *buf = repack ? (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
                                                    sizeof(float) * (size_t)(npix * lda))
                         : NULL;
     for (int64_t k0 = 0; k0 < k;) {
-        const int64_t k1 = k <= 2 * NHWC_KC || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
+        const int64_t k1 = full_k || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
         const float *a = d + k0;
         int64_t la = ldd;
         if (buf) {

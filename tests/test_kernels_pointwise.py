@@ -190,12 +190,13 @@ def test_threads_bitwise_and_inputs_untouched(isa, dtype, channels_first):
 @pytest.mark.parametrize("channels_first", LAYOUTS)
 @pytest.mark.parametrize("isa", ISAS)
 def test_large_k_blocking_and_row_strides(isa, channels_first):
-    """K at and past the kernels' k blocking, with row strides that are
+    """K below, at and past the kernels' k blocking (the AVX-512 NHWC kernel
+    blocks k only past 2560; the NCHW one from 192), with row strides that are
     multiples of 2 KB (the AVX-512 NHWC kernel copies such rows to a padded
     stride; the NCHW one copies strips of d), odd pixel counts and an F tail:
     against float64, and bitwise the same on 1 and 2 threads."""
     rng = np.random.default_rng(7)
-    for k in (512, 1024, 1536):
+    for k in (512, 1024, 1536, 2560, 2576, 4096):
         f = 40
         plan, pw, bias = make_plan(isa, np.float32, k, f, channels_first, seed=k)
         for npix in (13, 49, 100, 203):
