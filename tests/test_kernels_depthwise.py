@@ -49,7 +49,7 @@ CASES = [
     *[(5, w, c, m, 3, 3, 2, 2, 1, 1, "same") for w in (29, 61) for c, m in ((17, 1), (5, 3))],
     *[(7, 37, c, m, 3, 3, 1, 1, 2, 2, "same") for c, m in ((16, 1), (7, 2))],
     *[(8, w, c, m, 5, 5, 1, 1, 1, 1, "same") for w in (19, 33) for c, m in ((17, 1), (8, 2))],
-    *[(9, w, c, m, 7, 7, 1, 1, 1, 1, "same") for w in (20, 41) for c, m in ((33, 1), (3, 5))],
+    *[(9, w, c, m, 7, 7, 1, 1, 1, 1, "same") for w in (20, 22, 41) for c, m in ((33, 1), (3, 5))],
     (9, 26, 16, 1, 7, 7, 2, 1, 1, 1, "valid"),  # row stride 2 with the 7-wide block
     # NCHW plane sweeps (3x3 s1/s2, 5x5, 7x7): rows wide enough for unmasked
     # chunks between the masked edge ones at 4, 8 and 16 lanes, heights that
