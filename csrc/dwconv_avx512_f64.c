@@ -39,7 +39,7 @@ static inline TGT vec dw512d_even(vec lo, vec hi) {
 #define RB 8
 #define R3 12
 #define R5 10
-#define R7 12
+#define R7 16 /* as in float32: 16 chains hide the FMA latency of 49 taps */
 #define R2 4
 
 #include "dwconv_simd.h"

@@ -18,7 +18,8 @@
 
 enum { NHWC_MR = 14, NHWC_NR = 16, NCHW_MR = 8, NCHW_NR = 24, F_BLOCK = 16,
        NCHW_KC = 128 /* a 128 x 24 strip of d: 24 KB of L1 */,
-       NHWC_KC = 256 /* a 256 x 16 weight block: 32 KB of L1 */ };
+       NHWC_KC = 256 /* a 256 x 16 weight block: 32 KB of L1 */,
+       NHWC_FULL_K_MAX = 2560 /* K up to which a micro-tile runs the whole K (tile_nhwc) */ };
 
 INL __m512d act_vec(int act, __m512d x) {
     const __m512d zero = _mm512_setzero_pd();
@@ -128,14 +129,16 @@ TGT static void nhwc_rows(int rows, int nv, __mmask8 m, int64_t k, int64_t k0, i
     }
 }
 
-/* Blocks of k when K > 2 KC keep a KC x 16 weight block in L1 over every row
- * block; they run in order, so each element is still one chain over k. */
+/* A micro-tile runs the whole K while its weight panel (K x 128 B, from L2)
+ * serves every row block, as in gemm_avx512.c; only K past NHWC_FULL_K_MAX
+ * goes in blocks of KC kept in L1, run in order with raw partial sums, so
+ * each element is still one chain over k. */
 TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const double *d,
                           int64_t ldd, int64_t npix, int64_t f0, int64_t f1, double *y,
                           int64_t ldy) {
     const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
     for (int64_t k0 = 0; k0 < k;) {
-        const int64_t k1 = k <= 2 * NHWC_KC || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
+        const int64_t k1 = k <= NHWC_FULL_K_MAX || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
         for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
             const double *panel = wp + (j0 / NHWC_NR) * pstride;
             const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;

@@ -37,7 +37,8 @@ CASES = [
     (11, 9, 5, 3, 6, 5, 3, 1, 2, 2, 1, "same", "linear"),
     (8, 33, 8, 2, 16, 5, 5, 1, 1, 1, 1, "same", "relu"),
     (10, 12, 40, 1, 300, 3, 3, 1, 1, 1, 1, "same", "relu"),  # several k / f blocks
-    (8, 8, 600, 1, 20, 3, 3, 1, 1, 1, 1, "same", "linear"),  # K > 512: k blocks in the GEMM
+    (8, 8, 600, 1, 20, 3, 3, 1, 1, 1, 1, "same", "linear"),  # K > 512: NCHW k blocks
+    (5, 4, 2600, 1, 20, 3, 3, 1, 1, 1, 1, "same", "linear"),  # K > 2560: NHWC k blocks too
     (9, 9, 6, 1, 5, 3, 3, 1, 1, 1, 1, "same", "elu"),
     (9, 9, 6, 1, 5, 3, 3, 1, 1, 1, 1, "same", "hard_sigmoid"),
     (9, 9, 6, 1, 5, 3, 3, 1, 1, 1, 1, "same", "leaky_relu"),
