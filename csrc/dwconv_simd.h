@@ -207,11 +207,17 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
      * its columns just beyond the current block's. */
     const int64_t ihb = ih0 + (a1 - 1) * p->dh;
     const ET *pfrow = a1 > a0 ? cx->x + ihb * w * c : cx->x;
-    const int64_t pfend = a1 > a0 && cx->prefetch ? w : 0;
+    /* (a stride past the width puts the next block outside the image: no
+     * prefetch, and no (RR * sw) to overflow) */
+    const int64_t pfend = a1 > a0 && cx->prefetch && sw <= w ? w : 0;
 #define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
 #define PX(o, RR, K, F)                                                                        \
     do {                                                                                       \
-        int64_t pc0 = (o) * sw - p->pad_left + (RR) * sw, pc1 = pc0 + (RR) * sw;               \
+        int64_t pc0 = 0, pc1 = 0;                                                              \
+        if (pfend > 0) {                                                                       \
+            pc0 = (o) * sw - p->pad_left + (RR) * sw;                                          \
+            pc1 = pc0 + (RR) * sw;                                                             \
+        }                                                                                      \
         if (pc0 < 0) pc0 = 0;                                                                  \
         if (pc1 > pfend) pc1 = pfend;                                                          \
         FAM(nhwc_px)(cx, XO(o), drow + (o) * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1, RR, K, F, \
