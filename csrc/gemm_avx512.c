@@ -43,11 +43,39 @@ INL __m512 act_vec(int act, __m512 x) {
     }
 }
 
-/* The micro-tile's accumulators to C: raw partial sums (!finish), or + bias,
- * activation, stored (streamed when STREAM and the activation is in-register). */
-INL void ukr_store(const int MR, const int NV, __m512 acc[][3], __mmask16 mlast,
-                   const float *bias, const int bias_rows, int act, int rows, float *c,
-                   int64_t ldc, const int finish, const int STREAM) {
+/* C[MR x 16*NV]; the last vector column is loaded (if mask_b) and stored under
+ * mlast; only the first `rows` rows are stored.  bias_rows: bias is per row
+ * (broadcast) rather than per column (vector). */
+INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
+             int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
+             const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
+             const int load_c, const int finish, const int PF, const char *pf, int64_t pf_n,
+             const int STREAM) {
+    __m512 acc[NHWC_MR][3];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = !load_c || r >= rows ? _mm512_setzero_ps()
+                        : v == NV - 1       ? _mm512_maskz_loadu_ps(mlast, c + r * ldc + 16 * v)
+                                            : _mm512_loadu_ps(c + r * ldc + 16 * v);
+    for (int64_t kk = 0; kk < k; kk++) {
+        __m512 bv[3];
+        /* one line of the next weight block into L2 per k (see tile_nhwc) */
+        if (PF) _mm_prefetch(pf + 64 * (kk < pf_n ? kk : pf_n - 1), _MM_HINT_T1);
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
+                                             : _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            __m512 av = _mm512_set1_ps(a[r * a_rs]);
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+        a += a_cs;
+        b += b_rs;
+    }
     if (!finish) { /* partial sums over a block of k: stored raw, resumed later */
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
@@ -85,42 +113,6 @@ INL void ukr_store(const int MR, const int NV, __m512 acc[][3], __mmask16 mlast,
             sepconv_act_apply_f32(act, c + r * ldc, 16 * (NV - 1) + __builtin_popcount(mlast), 1);
 }
 
-/* C[MR x 16*NV]; the last vector column is loaded (if mask_b) and stored under
- * mlast; only the first `rows` rows are stored.  bias_rows: bias is per row
- * (broadcast) rather than per column (vector). */
-INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
-             int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
-             const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
-             const int load_c, const int finish, const int PF, const char *pf, int64_t pf_n,
-             const int STREAM) {
-    __m512 acc[NHWC_MR][3];
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++)
-#pragma GCC unroll 3
-        for (int v = 0; v < NV; v++)
-            acc[r][v] = !load_c || r >= rows ? _mm512_setzero_ps()
-                        : v == NV - 1       ? _mm512_maskz_loadu_ps(mlast, c + r * ldc + 16 * v)
-                                            : _mm512_loadu_ps(c + r * ldc + 16 * v);
-    for (int64_t kk = 0; kk < k; kk++) {
-        __m512 bv[3];
-        /* one line of the next weight block into L2 per k (see tile_nhwc) */
-        if (PF) _mm_prefetch(pf + 64 * (kk < pf_n ? kk : pf_n - 1), _MM_HINT_T1);
-#pragma GCC unroll 3
-        for (int v = 0; v < NV; v++)
-            bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
-                                             : _mm512_loadu_ps(b + 16 * v);
-#pragma GCC unroll 16
-        for (int r = 0; r < MR; r++) {
-            __m512 av = _mm512_set1_ps(a[r * a_rs]);
-#pragma GCC unroll 3
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
-        }
-        a += a_cs;
-        b += b_rs;
-    }
-    ukr_store(MR, NV, acc, mlast, bias, bias_rows, act, rows, c, ldc, finish, STREAM);
-}
-
 SEPCONV_GEMM_PACK_FNS(float, f32)
 
 static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
@@ -131,15 +123,12 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
  * k in [k0, k1) (partial sums go through c when the block is not the first
  * or not the last).  PF: the variant that prefetches pf_n lines from pf, in
  * a function of its own (one function with every variant compiles badly). */
-#define NHWC_CASE(R, PF, ST)                                                                  \
-    case R:                                                                                   \
-        if (nv == 2) {                                                                 \
-            ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin,    \
-                PF, pf, pf_n, ST);                                                            \
-        } else {                                                                              \
-            ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin,    \
-                PF, pf, pf_n, ST);                                                            \
-        }                                                                                     \
+#define NHWC_CASE(R, PF, ST)                                                              \
+    case R:                                                                               \
+        if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
+                         load, fin, PF, pf, pf_n, ST);                                    \
+        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, \
+                 PF, pf, pf_n, ST);                                                       \
         break;
 
 #define NHWC_ROWS(NAME, PF, ST, ATTR)                                                         \
@@ -151,11 +140,11 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
         const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;                   \
         const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */                  \
         switch (rows) {                                                                       \
-            NHWC_CASE(1, PF, ST) NHWC_CASE(2, PF, ST) NHWC_CASE(3, PF, ST)        \
-            NHWC_CASE(4, PF, ST) NHWC_CASE(5, PF, ST) NHWC_CASE(6, PF, ST)        \
-            NHWC_CASE(7, PF, ST) NHWC_CASE(8, PF, ST) NHWC_CASE(9, PF, ST)        \
-            NHWC_CASE(10, PF, ST) NHWC_CASE(11, PF, ST) NHWC_CASE(12, PF, ST)     \
-            NHWC_CASE(13, PF, ST) NHWC_CASE(14, PF, ST)                               \
+            NHWC_CASE(1, PF, ST) NHWC_CASE(2, PF, ST) NHWC_CASE(3, PF, ST)                    \
+            NHWC_CASE(4, PF, ST) NHWC_CASE(5, PF, ST) NHWC_CASE(6, PF, ST)                    \
+            NHWC_CASE(7, PF, ST) NHWC_CASE(8, PF, ST) NHWC_CASE(9, PF, ST)                    \
+            NHWC_CASE(10, PF, ST) NHWC_CASE(11, PF, ST) NHWC_CASE(12, PF, ST)                 \
+            NHWC_CASE(13, PF, ST) NHWC_CASE(14, PF, ST)                                       \
         default: break;                                                                       \
         }                                                                                     \
     }
