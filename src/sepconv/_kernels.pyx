@@ -375,6 +375,18 @@ cdef enum:
     VECTOR_ALIGN = 64  # a cache line: no vector load or store of the kernels straddles two
 
 
+cdef cnp.ndarray array_on(shape, dt, void *ptr, object owner):
+    """A C-contiguous array of shape (at most 32 dims) and dtype dt over ptr,
+    which owner keeps alive."""
+    cdef cnp.npy_intp dims[32]
+    cdef int nd = len(shape)
+    for i in range(nd):
+        dims[i] = shape[i]
+    cdef cnp.ndarray arr = cnp.PyArray_SimpleNewFromData(nd, dims, dt.num, ptr)
+    cnp.set_array_base(arr, owner)
+    return arr
+
+
 cdef cnp.ndarray aligned_empty(shape, dt, size_t nbytes):
     """np.empty(shape, dt) starting on a cache line (numpy only promises 16 bytes,
     and split lines cost the kernels 2-6 %), kept alive by its raw buffer."""
@@ -382,13 +394,7 @@ cdef cnp.ndarray aligned_empty(shape, dt, size_t nbytes):
     cdef cnp.ndarray raw = cnp.PyArray_EMPTY(1, &rawlen, cnp.NPY_UINT8, 0)
     cdef char *base = <char *>cnp.PyArray_DATA(raw)
     cdef size_t off = (-<size_t>base) & (VECTOR_ALIGN - 1)
-    cdef cnp.npy_intp dims[32]
-    cdef int nd = len(shape)
-    for i in range(nd):
-        dims[i] = shape[i]
-    cdef cnp.ndarray arr = cnp.PyArray_SimpleNewFromData(nd, dims, dt.num, base + off)
-    cnp.set_array_base(arr, raw)
-    return arr
+    return array_on(shape, dt, base + off, raw)
 
 
 def empty_output(shape, dtype):
@@ -416,13 +422,7 @@ def empty_output(shape, dtype):
     cdef _OutputBuffer owner = _OutputBuffer.__new__(_OutputBuffer)
     owner.ptr = ptr
     owner.nbytes = nbytes
-    cdef cnp.npy_intp dims[32]
-    cdef int nd = len(shape)
-    for i in range(nd):
-        dims[i] = shape[i]
-    cdef cnp.ndarray arr = cnp.PyArray_SimpleNewFromData(nd, dims, dt.num, ptr)
-    cnp.set_array_base(arr, owner)
-    return arr
+    return array_on(shape, dt, ptr, owner)
 
 
 def release_cached_memory():
