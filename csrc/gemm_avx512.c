@@ -178,6 +178,23 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
     float *buf = repack ? (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
                                                    sizeof(float) * (size_t)(npix * lda))
                         : NULL;
+    if (full_k && !buf && sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float))) {
+        /* weights from L2: every panel in turn on one row block, so its d
+         * rows are read from memory once and then from L1, and each output
+         * row is written whole (small K: 5-15 % faster than panel-outer) */
+        for (int64_t b = 0, i0 = 0; b < nrb; b++) {
+            const int rows = (int)(npix / nrb + (b < npix % nrb));
+            for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
+                const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
+                const int nv = ncols > 16 ? 2 : 1;
+                (stream ? nhwc_rows_st : nhwc_rows)(
+                    rows, nv, tail_mask(ncols - 16 * (nv - 1)), k, 0, k, d + i0 * ldd, ldd,
+                    wp + (j0 / NHWC_NR) * pstride, p->act, y + i0 * ldy + j0, ldy, NULL, 0);
+            }
+            i0 += rows;
+        }
+        return;
+    }
     for (int64_t k0 = 0; k0 < k;) {
         const int64_t k1 = full_k || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
         const float *a = d + k0;
