@@ -25,6 +25,7 @@ static inline TGT vec dw256_even(vec lo, vec hi) {
 #define V_ZERO() _mm256_setzero_ps()
 #define V_SET1(s) _mm256_set1_ps(s)
 #define V_LOAD(p) _mm256_loadu_ps(p)
+#define V_PIN(v) __asm__("" : "+x"(v)) /* keep a loaded column in a register */
 #define V_STORE(p, v) _mm256_storeu_ps(p, v)
 #define V_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define V_LOADM(p, m) _mm256_maskload_ps(p, m)

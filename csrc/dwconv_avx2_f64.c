@@ -32,6 +32,7 @@ static inline TGT vec dw256d_even(vec lo, vec hi) {
 #define V_ZERO() _mm256_setzero_pd()
 #define V_SET1(s) _mm256_set1_pd(s)
 #define V_LOAD(p) _mm256_loadu_pd(p)
+#define V_PIN(v) __asm__("" : "+x"(v)) /* keep a loaded column in a register */
 #define V_STORE(p, v) _mm256_storeu_pd(p, v)
 #define V_FMA(a, b, c) _mm256_fmadd_pd(a, b, c)
 #define V_LOADM(p, m) _mm256_maskload_pd(p, m)

@@ -23,6 +23,7 @@ static inline TGT vec dw512_even(vec lo, vec hi) {
 #define V_ZERO() _mm512_setzero_ps()
 #define V_SET1(s) _mm512_set1_ps(s)
 #define V_LOAD(p) _mm512_loadu_ps(p)
+#define V_PIN(v) __asm__("" : "+v"(v)) /* keep a loaded column in a register */
 #define V_STORE(p, v) _mm512_storeu_ps(p, v)
 #define V_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define V_LOADM(p, m) _mm512_maskz_loadu_ps(m, p)
