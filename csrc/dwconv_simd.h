@@ -69,11 +69,15 @@ static inline AI TGT void FAM(blk_reuse)(const ET *xp, const ET *t, ET *dq, int6
                                          int64_t a0, int64_t a1, int64_t rstep, int64_t c,
                                          int64_t cmp, const int R, const int KW, const int SW,
                                          const int DW, const int XMASK, const int OMASK,
-                                         vmask mx, vmask mo, const int PERM, ivec idx) {
+                                         vmask mx, vmask mo, const int PERM, ivec idx,
+                                         const int AK) {
     vec acc[RMAX];
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) acc[r] = V_ZERO();
-    for (int64_t a = a0; a < a1; a++) {
+    const int64_t na = AK ? AK : a1 - a0;
+#pragma GCC unroll 7
+    for (int64_t ai = 0; ai < na; ai++) {
+        const int64_t a = a0 + ai;
         const ET *xr = xp + a * rstep;
         vec tv[7];
 #pragma GCC unroll 7
@@ -176,9 +180,15 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
         /* with m > 1 the block's input channels may run past c: load masked */
         const vmask mx = PERM ? M_FIRST(c - c0) : all;
         if (q0 + VL <= cm) {
-            if (FULL && KIND != K_GEN)
+            /* all kernel rows: a constant trip count, unrolled (3x3 and 5x5
+             * 2-10 % faster; 7x7 3-6 % slower, it keeps the loop) */
+            if (FULL && KIND != K_GEN && KIND_KW(KIND) <= 5 && a1 - a0 == KIND_KW(KIND))
                 FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
-                               KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx);
+                               KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx,
+                               KIND_KW(KIND));
+            else if (FULL && KIND != K_GEN)
+                FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
+                               KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx, 0);
             else
                 FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R,
                              PERM, 0, mx, all, PERM, idx);
@@ -186,7 +196,7 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
             const vmask mo = M_FIRST(cm - q0), mt = M_FIRST(c - c0);
             if (FULL && KIND != K_GEN)
                 FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
-                               KIND_SW(KIND), KIND_DW(KIND), 1, 1, mt, mo, PERM, idx);
+                               KIND_SW(KIND), KIND_DW(KIND), 1, 1, mt, mo, PERM, idx, 0);
             else
                 FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R, 1,
                              1, mt, mo, PERM, idx);
