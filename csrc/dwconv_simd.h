@@ -441,6 +441,13 @@ static inline AI TGT void FAM(nchw_chunk)(const sepconv_params *p, const ET *xc,
     vec acc[RMAX];
 #pragma GCC unroll 16
     for (int r = 0; r < RH; r++) acc[r] = V_ZERO();
+    /* 3x3: the taps broadcast once per chunk, not once per FMA (a
+     * broadcast from memory is a load: with them the kernel was load-bound) */
+    const int TREG = KH * KW > 0 && KH * KW <= 9;
+    vec tr[9];
+    if (TREG)
+#pragma GCC unroll 9
+        for (int k = 0; k < KH * KW; k++) tr[k] = V_SET1(tq[k]);
 #pragma GCC unroll 16
     for (int64_t i = 0; i < nin; i++) {
         const int64_t ih = ih0 + i;
@@ -452,11 +459,12 @@ static inline AI TGT void FAM(nchw_chunk)(const sepconv_params *p, const ET *xc,
             if (!EDGE) xv = FAM(load_strided)(xr + b * dwc, sw, VL, gidx);
             else if (sw == 1) xv = V_LOADM(xr + b * dwc, mb[b]);
             else xv = V_GATHERM(xr + b * dwc, gidx, mb[b]);
+            V_PIN(xv);
 #pragma GCC unroll 16
             for (int r = 0; r < RH; r++) {
                 const int64_t rel = i - r * sh;
                 if (rel < 0 || rel % dh != 0 || rel / dh >= kh) continue;
-                const vec tv = V_SET1(tq[(rel / dh) * kw + b]);
+                const vec tv = TREG ? tr[(rel / dh) * kw + b] : V_SET1(tq[(rel / dh) * kw + b]);
                 acc[r] = EDGE ? V_FMAM(xv, tv, acc[r], mb[b]) : V_FMA(xv, tv, acc[r]);
             }
         }
