@@ -23,7 +23,6 @@ enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32,
        NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */,
        NHWC_KC = 256 /* a 256 x 32 weight block: 32 KB of L1 */,
        NHWC_REPACK_MOD = 512 /* floats: d rows 2 KB apart */,
-       NHWC_PF_MAX_RB = 8 /* prefetch the next weight block only for tiles of few row blocks */,
        NHWC_FULL_K_MAX = 2560 /* K up to which a micro-tile runs the whole K (tile_nhwc) */ };
 
 INL __m512 act_vec(int act, __m512 x) {
@@ -171,7 +170,10 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
      * block of k to rows of a padded stride first */
     const int repack = ldd % NHWC_REPACK_MOD == 0;
     const int stream = (p->hints & SEPCONV_HINT_STREAM_OUTPUT) != 0;
-    const int pf_on = nrb <= NHWC_PF_MAX_RB && !sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
+    /* weights from L3: fetch the next panel while this one runs, on tiles of
+     * any height (limited to 8 row blocks before: 9-row-block tiles of
+     * xc_08-10 at batch 16 then ran 2-7 % slower) */
+    const int pf_on = !sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
     const int full_k = k <= NHWC_FULL_K_MAX;
     const int64_t kmax = full_k ? k : NHWC_KC + NHWC_KC / 2;
     const int64_t lda = kmax + 16;
