@@ -137,6 +137,20 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
                           int64_t ldd, int64_t npix, int64_t f0, int64_t f1, double *y,
                           int64_t ldy) {
     const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
+    if (k <= NHWC_FULL_K_MAX && sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(double))) {
+        /* weights from L2: every panel on one row block in turn (as in
+         * gemm_avx512.c: d rows read once, output rows written whole) */
+        for (int64_t i0 = 0; i0 < npix; i0 += NHWC_MR) {
+            const int rows = (int)(npix - i0 < NHWC_MR ? npix - i0 : NHWC_MR);
+            for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
+                const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
+                const int nv = ncols > 8 ? 2 : 1;
+                nhwc_rows(rows, nv, tail_mask(ncols - 8 * (nv - 1)), k, 0, k, d + i0 * ldd, ldd,
+                          wp + (j0 / NHWC_NR) * pstride, p->act, y + i0 * ldy + j0, ldy);
+            }
+        }
+        return;
+    }
     for (int64_t k0 = 0; k0 < k;) {
         const int64_t k1 = k <= NHWC_FULL_K_MAX || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
         for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
