@@ -1,6 +1,9 @@
 /* Thread-local scratch buffers, reused across calls so that the hot path does
  * not allocate.  A pthread key destructor frees them when a thread exits, so
  * short-lived Python threads do not leak. */
+/* posix_memalign is POSIX, not C11: -std=c11 hides it without this (and
+ * GCC 14 makes an implicit declaration an error) */
+#define _POSIX_C_SOURCE 200112L
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
