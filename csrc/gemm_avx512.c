@@ -118,6 +118,12 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
     return (__mmask16)(n >= 16 ? 0xFFFF : ((1u << n) - 1));
 }
 
+/* Rows of block b when npix rows go in nrb blocks of even size (no thin tail
+ * block: 100 = 8 x 12.5, not 7 x 14 + 2). */
+static inline int even_block_rows(int64_t npix, int64_t nrb, int64_t b) {
+    return (int)(npix / nrb + (b < npix % nrb));
+}
+
 /* NHWC rows of pixels with a constant row count: instantiations 1..14, for
  * k in [k0, k1) (partial sums go through c when the block is not the first
  * or not the last).  PF: the variant that prefetches pf_n lines from pf, in
@@ -173,19 +179,20 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
     /* weights from L3: fetch the next panel while this one runs, on tiles of
      * any height (limited to 8 row blocks before: 9-row-block tiles of
      * xc_08-10 at batch 16 then ran 2-7 % slower) */
-    const int pf_on = !sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
+    const int w_in_l2 = sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float));
+    const int pf_on = !w_in_l2;
     const int full_k = k <= NHWC_FULL_K_MAX;
     const int64_t kmax = full_k ? k : NHWC_KC + NHWC_KC / 2;
     const int64_t lda = kmax + 16;
     float *buf = repack ? (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
                                                    sizeof(float) * (size_t)(npix * lda))
                         : NULL;
-    if (full_k && !buf && sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(float))) {
+    if (full_k && !buf && w_in_l2) {
         /* weights from L2: every panel in turn on one row block, so its d
          * rows are read from memory once and then from L1, and each output
          * row is written whole (small K: 5-15 % faster than panel-outer) */
         for (int64_t b = 0, i0 = 0; b < nrb; b++) {
-            const int rows = (int)(npix / nrb + (b < npix % nrb));
+            const int rows = even_block_rows(npix, nrb, b);
             for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
                 const int nv = ncols > 16 ? 2 : 1;
@@ -216,14 +223,13 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
             const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
             const int nv = ncols > 16 ? 2 : 1;
             const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
-            /* row blocks of even size (no thin tail block: 100 = 8 x 12.5, not 7 x 14 + 2) */
             /* the next panel's weight block (from L3 when the weights pass
              * L2), a share per row block, one line per k */
             const int64_t lines = (k1 - k0) * NHWC_NR * (int64_t)sizeof(float) / 64;
             const int64_t per = (lines + nrb - 1) / nrb;
             const char *next = (const char *)(panel + pstride + k0 * NHWC_NR);
             for (int64_t b = 0, i0 = 0; b < nrb; b++) {
-                const int rows = (int)(npix / nrb + (b < npix % nrb));
+                const int rows = even_block_rows(npix, nrb, b);
                 const int64_t l0 = b * per < lines ? b * per : lines - 1;
                 const int64_t n = l0 + per <= lines ? per : lines - l0;
                 const int use = pf_on && j0 + NHWC_NR < f1 && n > 0;
