@@ -53,7 +53,7 @@ static void FAM(pack)(const sepconv_params *p, const ET *dw, ET *taps) {
  * 0.4 loads per FMA for 3x3); KIND 0 is the general path, which reloads per
  * tap.  R is the widest block the vector registers hold (accumulators, the
  * kernel row's taps and a streamed column), R2 the narrow one for short runs. */
-enum { K_GEN = 0, K_3S1 = 1, K_3S2 = 2, K_3S1D2 = 3, K_5S1 = 4, K_7S1 = 5 };
+enum { K_GEN = 0, K_3S1 = 1, K_3S2 = 2, K_3S1D2 = 3, K_5S1 = 4, K_7S1 = 5, K_3DIL = 6 };
 #define KIND_KW(K) ((K) == K_5S1 ? 5 : (K) == K_7S1 ? 7 : 3)
 #define KIND_SW(K) ((K) == K_3S2 ? 2 : 1)
 #define KIND_DW(K) ((K) == K_3S1D2 ? 2 : 1)
@@ -64,13 +64,14 @@ enum { K_GEN = 0, K_3S1 = 1, K_3S2 = 2, K_3S1D2 = 3, K_5S1 = 4, K_7S1 = 5 };
  * kernel column inside the image, kernel rows [a0, a1).  xp points at tap
  * (0, 0) of the first pixel (in the block's first input channel), c is the
  * pixel stride.  Output pixel r gets tap (a, b) from column j = r*SW + b*DW;
- * walking j upwards visits its taps in (a, b) order. */
+ * walking j upwards visits its taps in (a, b) order.  KT: taps per kernel
+ * row in t (KW, or more when the block covers only some kernel columns). */
 static inline AI TGT void FAM(blk_reuse)(const ET *xp, const ET *t, ET *dq, int64_t ldd,
                                          int64_t a0, int64_t a1, int64_t rstep, int64_t c,
                                          int64_t cmp, const int R, const int KW, const int SW,
                                          const int DW, const int XMASK, const int OMASK,
                                          vmask mx, vmask mo, const int PERM, ivec idx,
-                                         const int AK) {
+                                         const int AK, const int KT) {
     vec acc[RMAX];
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) acc[r] = V_ZERO();
@@ -81,7 +82,7 @@ static inline AI TGT void FAM(blk_reuse)(const ET *xp, const ET *t, ET *dq, int6
         const ET *xr = xp + a * rstep;
         vec tv[7];
 #pragma GCC unroll 7
-        for (int b = 0; b < KW; b++) tv[b] = V_LOAD(t + (a * KW + b) * cmp);
+        for (int b = 0; b < KW; b++) tv[b] = V_LOAD(t + (a * KT + b) * cmp);
 #pragma GCC unroll 64
         for (int j = 0; j < (R - 1) * SW + (KW - 1) * DW + 1; j++) {
             int used = 0;
@@ -185,10 +186,11 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
             if (FULL && KIND != K_GEN && KIND_KW(KIND) <= 5 && a1 - a0 == KIND_KW(KIND))
                 FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx,
-                               KIND_KW(KIND));
+                               KIND_KW(KIND), KIND_KW(KIND));
             else if (FULL && KIND != K_GEN)
                 FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
-                               KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx, 0);
+                               KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx, 0,
+                               KIND_KW(KIND));
             else
                 FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R,
                              PERM, 0, mx, all, PERM, idx);
@@ -196,12 +198,70 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
             const vmask mo = M_FIRST(cm - q0), mt = M_FIRST(c - c0);
             if (FULL && KIND != K_GEN)
                 FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
-                               KIND_SW(KIND), KIND_DW(KIND), 1, 1, mt, mo, PERM, idx, 0);
+                               KIND_SW(KIND), KIND_DW(KIND), 1, 1, mt, mo, PERM, idx, 0,
+                               KIND_KW(KIND));
             else
                 FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R, 1,
                              1, mt, mo, PERM, idx);
         }
     }
+}
+
+/* K_3DIL: 3-wide kernels at column stride 1 and column dilation D > 2.
+ * Pixels D apart read the same input columns but one, so on a run of at
+ * least 3*D pixels that see the whole kernel, a block takes R pixels ow,
+ * ow + D, ... and reuses each column for every tap that reads it, as
+ * blk_reuse does for adjacent pixels (column stride D*c, output stride
+ * D*ldd): (R + 5) loads per 3*R FMAs and kernel row instead of 9/8 loads per
+ * FMA.  Shorter runs (the borders, and wide dilations: fewer than 3 pixels
+ * per class) go through the general block.  Each output element still takes
+ * its taps in (a, b) order from 0. */
+static inline AI TGT void FAM(dil_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, int64_t ldd,
+                                      int64_t a0, int64_t a1, int64_t g0, int64_t g1,
+                                      const int R, const int PERM) {
+    const sepconv_params *p = cx->p;
+    const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m, D = p->dw;
+    const int64_t cmp = sepconv_round_up(cm, VL);
+    const int64_t rstep = p->dh * p->w * c;
+    const vmask all = M_FIRST(VL);
+    ivec idx = I_LOAD(cx->idxtab);
+    for (int64_t blk = g0; blk < g1; blk++) {
+        const int64_t q0 = blk * VL, c0 = q0 / m;
+        const ET *xp = cx->x + c0 + xo;
+        const ET *t = cx->taps + q0;
+        ET *dq = dp + q0;
+        if (PERM) idx = I_LOAD(cx->idxtab + blk * VL);
+        const vmask mx = PERM ? M_FIRST(c - c0) : all;
+        if (q0 + VL <= cm && a1 - a0 == 3)
+            FAM(blk_reuse)(xp, t, dq, D * ldd, a0, a1, rstep, D * c, cmp, R, 3, 1, 1, PERM, 0, mx,
+                           all, PERM, idx, 3, 3);
+        else if (q0 + VL <= cm)
+            FAM(blk_reuse)(xp, t, dq, D * ldd, a0, a1, rstep, D * c, cmp, R, 3, 1, 1, PERM, 0, mx,
+                           all, PERM, idx, 0, 3);
+        else
+            FAM(blk_reuse)(xp, t, dq, D * ldd, a0, a1, rstep, D * c, cmp, R, 3, 1, 1, 1, 1,
+                           M_FIRST(c - c0), M_FIRST(cm - q0), PERM, idx, 0, 3);
+    }
+}
+
+/* Run [ow0, ow1) (all kernel columns inside, at least 3 pixels per class
+ * ow mod D) in blocks of pixels D apart; xo(ow) is the input offset of tap
+ * (0, 0) of pixel ow.  A class's last partial block overlaps the one before
+ * (it recomputes identical values). */
+static inline AI TGT void FAM(dil_run)(const FAM(ctx) *cx, int64_t xo0, ET *drow, int64_t ldd,
+                                       int64_t ow0, int64_t ow1, int64_t a0, int64_t a1,
+                                       int64_t g0, int64_t g1, const int PERM) {
+    const int64_t D = cx->p->dw, c = cx->p->c;
+#define DIL(o, R) \
+    FAM(dil_px)(cx, xo0 + ((o) - ow0) * c, drow + (o) * ldd, ldd, a0, a1, g0, g1, R, PERM)
+    for (int64_t i = 0; i < D; i++) {
+        const int64_t last = ow0 + i + ((ow1 - ow0 - i - 1) / D) * D; /* the class's last pixel */
+        int64_t o = ow0 + i;
+        for (; o + (R3 - 1) * D <= last; o += R3 * D) DIL(o, R3);
+        for (; o + (R2 - 1) * D <= last; o += R2 * D) DIL(o, R2);
+        if (o <= last) DIL(last - 2 * D, 3);
+    }
+#undef DIL
 }
 
 /* One output row, channel blocks [g0, g1).  The run whose columns see the
@@ -240,7 +300,9 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
     for (int64_t ri = 0; ri < cx->nruns; ri++) {
         const FAM(run) rn = cx->runs[ri];
         const int64_t len = rn.ow1 - rn.ow0;
-        if (rn.b0 != 0 || rn.b1 != kw) {
+        if (KIND == K_3DIL && rn.b0 == 0 && rn.b1 == kw && len >= 3 * p->dw) {
+            FAM(dil_run)(cx, XO(rn.ow0), drow, ldd, rn.ow0, rn.ow1, a0, a1, g0, g1, PERM);
+        } else if (KIND == K_3DIL || rn.b0 != 0 || rn.b1 != kw) {
             /* a border run: the general block, still R pixels at a time (wide
              * dilations make most pixels border ones: ASPP at d=12 on 33x33) */
             int64_t ow = rn.ow0;
@@ -279,12 +341,14 @@ NHWC_ROWS(K_3S2, 0)
 NHWC_ROWS(K_3S1D2, 0)
 NHWC_ROWS(K_5S1, 0)
 NHWC_ROWS(K_7S1, 0)
+NHWC_ROWS(K_3DIL, 0)
 NHWC_ROWS(K_GEN, 1)
 NHWC_ROWS(K_3S1, 1)
 NHWC_ROWS(K_3S2, 1)
 NHWC_ROWS(K_3S1D2, 1)
 NHWC_ROWS(K_5S1, 1)
 NHWC_ROWS(K_7S1, 1)
+NHWC_ROWS(K_3DIL, 1)
 #undef NHWC_ROWS
 
 typedef void (*FAM(rows_fn))(const FAM(ctx) *, int64_t, int64_t, ET *, int64_t);
@@ -324,6 +388,7 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
     else if (kw == 3 && sw == 1 && dw == 2) kind = K_3S1D2;
     else if (kw == 5 && sw == 1 && dw == 1) kind = K_5S1;
     else if (kw == 7 && sw == 1 && dw == 1) kind = K_7S1;
+    else if (kw == 3 && sw == 1 && dw > 2) kind = K_3DIL;
     (void)kh;
     /* Channel blocks per pass over the rows: the input rows one output row
      * reads should stay in (about half of) L2 until the next output rows
@@ -346,11 +411,13 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
     if (oh1 - oh0 <= 1) group = nblk;
     const int prefetch = p->h * p->w * p->c * (int64_t)sizeof(ET) > (int64_t)1 << 20;
     FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group, prefetch};
-    static const FAM(rows_fn) fns[2][6] = {
+    static const FAM(rows_fn) fns[2][7] = {
         {FAM(nhwc_rows_K_GEN_0), FAM(nhwc_rows_K_3S1_0), FAM(nhwc_rows_K_3S2_0),
-         FAM(nhwc_rows_K_3S1D2_0), FAM(nhwc_rows_K_5S1_0), FAM(nhwc_rows_K_7S1_0)},
+         FAM(nhwc_rows_K_3S1D2_0), FAM(nhwc_rows_K_5S1_0), FAM(nhwc_rows_K_7S1_0),
+         FAM(nhwc_rows_K_3DIL_0)},
         {FAM(nhwc_rows_K_GEN_1), FAM(nhwc_rows_K_3S1_1), FAM(nhwc_rows_K_3S2_1),
-         FAM(nhwc_rows_K_3S1D2_1), FAM(nhwc_rows_K_5S1_1), FAM(nhwc_rows_K_7S1_1)}};
+         FAM(nhwc_rows_K_3S1D2_1), FAM(nhwc_rows_K_5S1_1), FAM(nhwc_rows_K_7S1_1),
+         FAM(nhwc_rows_K_3DIL_1)}};
     fns[m > 1][kind](&cx, oh0, oh1, d, ldd);
     return SEPCONV_OK;
 }

@@ -51,6 +51,14 @@ CASES = [
     *[(8, w, c, m, 5, 5, 1, 1, 1, 1, "same") for w in (19, 33) for c, m in ((17, 1), (8, 2))],
     *[(9, w, c, m, 7, 7, 1, 1, 1, 1, "same") for w in (20, 22, 41) for c, m in ((33, 1), (3, 5))],
     (9, 26, 16, 1, 7, 7, 2, 1, 1, 1, "valid"),  # row stride 2 with the 7-wide block
+    # 3-wide, column dilation > 2 at column stride 1: blocks of pixels D apart
+    # on runs of at least 3*D pixels (classes of exactly 3, of 4-8 and of 13
+    # pixels: the wide block plus an overlapping last one), beside the
+    # general block on the borders, with channel tails and depth multipliers
+    *[(8, w, c, m, 3, 3, 1, 1, dh, dw, pad) for w, dh, dw in ((15, 3, 3), (40, 1, 5), (45, 2, 3))
+      for c, m in ((17, 1), (16, 2), (9, 3)) for pad in ("same", "valid")],
+    (9, 30, 16, 1, 3, 3, 2, 1, 6, 6, "same"),  # row stride 2, a run of exactly 3*D
+    (4, 29, 33, 1, 3, 3, 1, 1, 1, 6, "same"),  # a run just short of 3*D: general block only
     # NCHW plane sweeps (3x3 s1/s2, 5x5, 7x7): rows wide enough for unmasked
     # chunks between the masked edge ones at 4, 8 and 16 lanes, heights that
     # leave 1-3 rows after the blocks of 4, windows cut at top and bottom
