@@ -60,8 +60,23 @@ static int FN(dw_span)(const FN(job) *jb, int64_t g0, int64_t g1, int64_t img0, 
             dd = full ? d + (img - img0) * cm * pix + oh0 * p->wo : d + (g - g0) * p->wo;
         else
             dd = full ? d + ((img - img0) * p->ho + oh0) * p->wo * cm : d + (g - g0) * p->wo * ldd;
-        int s = jb->dw->rows(p, jb->taps, jb->src + img * p->h * p->w * p->c, oh0, oh1, dd, ldd);
-        if (s != SEPCONV_OK) return s;
+        const T *x = jb->src + img * p->h * p->w * p->c;
+        const int64_t step = nchw ? 1 : dilation_step(p);
+        if (step > 1 && oh1 - oh0 > step) {
+            /* rows step apart in turn: each reads the previous one's input
+             * rows but one, so every input row comes from memory once (in
+             * row order the next reader of a row comes step rows later, and
+             * with 2048 channels the row has left L2 by then) */
+            for (int64_t r = 0; r < step; r++)
+                for (int64_t oh = oh0 + (r - oh0 % step + step) % step; oh < oh1; oh += step) {
+                    int s = jb->dw->rows(p, jb->taps, x, oh, oh + 1, dd + (oh - oh0) * p->wo * ldd,
+                                         ldd);
+                    if (s != SEPCONV_OK) return s;
+                }
+        } else {
+            int s = jb->dw->rows(p, jb->taps, x, oh0, oh1, dd, ldd);
+            if (s != SEPCONV_OK) return s;
+        }
         g += oh1 - oh0;
     }
     return SEPCONV_OK;
@@ -82,6 +97,54 @@ static void FN(tile_rows)(const sepconv_params *p, const tiling *tl, int64_t t, 
     }
 }
 
+/* Strided tile t (tl->step > 1): image, first row and row count. */
+static void FN(strided_tile)(const sepconv_params *p, const tiling *tl, int64_t t, int64_t *img,
+                             int64_t *oh0, int64_t *cnt) {
+    const int64_t per = tl->ntiles / p->n, s = tl->step, r = tl->rows;
+    int64_t j = t % per;
+    *img = t / per;
+    *oh0 = 0;
+    *cnt = 0;
+    for (int64_t c = 0; c < s; c++) {
+        const int64_t rows = (p->ho - c + s - 1) / s, chunks = (rows + r - 1) / r;
+        if (j < chunks) {
+            *oh0 = c + j * r * s;
+            *cnt = rows - j * r < r ? rows - j * r : r;
+            return;
+        }
+        j -= chunks;
+    }
+}
+
+/* Strided tiles [t0, t1) (NHWC): rows step apart; their GEMM runs on all
+ * the tile's pixels at once into y_stage, then each row goes to its place. */
+static int FN(strided_tiles)(const FN(job) *jb, int64_t t0, int64_t t1, T *d, int64_t ldd,
+                             T *y_stage) {
+    const sepconv_params *p = jb->p;
+    sepconv_params q = *p; /* the staging rows are read back at once */
+    q.hints &= ~SEPCONV_HINT_STREAM_OUTPUT;
+    const int64_t wo = p->wo, f = p->f, step = jb->tl.step;
+    for (int64_t t = t0; t < t1; t++) {
+        int64_t img, oh0, cnt;
+        FN(strided_tile)(p, &jb->tl, t, &img, &oh0, &cnt);
+        const T *x = jb->src + img * p->h * p->w * p->c;
+        for (int64_t j = 0; j < cnt; j++) {
+            const int64_t oh = oh0 + j * step;
+            int s = jb->dw->rows(p, jb->taps, x, oh, oh + 1, d + j * wo * ldd, ldd);
+            if (s != SEPCONV_OK) return s;
+        }
+        T *y = jb->dst + (img * p->ho + oh0) * wo * f;
+        if (cnt == 1) {
+            jb->pw->tile(p, jb->wp, d, ldd, wo, 0, f, y, f);
+            continue;
+        }
+        jb->pw->tile(&q, jb->wp, d, ldd, cnt * wo, 0, f, y_stage, f);
+        for (int64_t j = 0; j < cnt; j++)
+            memcpy(y + j * step * wo * f, y_stage + j * wo * f, (size_t)(wo * f) * sizeof(T));
+    }
+    return SEPCONV_OK;
+}
+
 /* FUSED tiles [t0, t1): depthwise into thread-local scratch, then the GEMM. */
 static int FN(fused_tiles)(const FN(job) *jb, int64_t t0, int64_t t1) {
     const sepconv_params *p = jb->p;
@@ -93,9 +156,11 @@ static int FN(fused_tiles)(const FN(job) *jb, int64_t t0, int64_t t1) {
      * which would then copy them to a padded stride: pad the tile instead */
     const int64_t ld_nhwc = cm % NHWC_PAD_MOD == 0 ? cm + 64 / (int64_t)sizeof(T) : cm;
     const int64_t ld_max = nchw ? sepconv_round_up(tile_pix, 64 / (int64_t)sizeof(T)) : ld_nhwc;
-    T *d = (T *)sepconv_scratch(SEPCONV_SCRATCH_DRIVER,
-                                (size_t)(nchw ? ld_max * cm : tile_pix * ld_nhwc) * sizeof(T));
+    const int64_t d_len = nchw ? ld_max * cm : sepconv_round_up(tile_pix * ld_nhwc, 16);
+    const int64_t stage_len = jb->tl.step > 1 ? tile_pix * p->f : 0;
+    T *d = (T *)sepconv_scratch(SEPCONV_SCRATCH_DRIVER, (size_t)(d_len + stage_len) * sizeof(T));
     if (!d) return SEPCONV_ENOMEM;
+    if (jb->tl.step > 1) return FN(strided_tiles)(jb, t0, t1, d, ld_nhwc, d + d_len);
     for (int64_t t = t0; t < t1; t++) {
         int64_t g0, g1;
         FN(tile_rows)(p, &jb->tl, t, &g0, &g1);

@@ -17,6 +17,7 @@
  * identical for any thread count and either schedule. */
 #include "kernels.h"
 #include "omp_compat.h"
+#include <string.h>
 
 enum { SCHED_FUSED = 0, SCHED_PHASED = 1 };
 
@@ -25,6 +26,7 @@ typedef struct tiling {
     int nthreads;      /* threads to start (1: no parallel region) */
     int64_t rows;      /* FUSED: output rows per tile (global rows over n*ho) */
     int64_t ntiles;    /* FUSED: tiles */
+    int64_t step;      /* FUSED, NHWC: a tile's rows are step apart (dilation_step) */
     int64_t group;     /* PHASED: images per group */
     int64_t ptile;     /* PHASED: pixels per GEMM tile (NHWC: over the group) */
     int64_t fchunk;    /* PHASED: output channels per GEMM item */
@@ -53,6 +55,19 @@ enum {
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/* Output rows this far apart read the same input rows but one (dilated
+ * kernels: dh / gcd(dh, sh)); 1 when that does not happen. */
+static int64_t dilation_step(const sepconv_params *p) {
+    int64_t a = p->dh, b = p->sh;
+    while (b) {
+        const int64_t m = a % b;
+        a = b;
+        b = m;
+    }
+    const int64_t step = p->kh > 1 ? p->dh / a : 1;
+    return step < p->ho ? step : 1;
+}
+
 static int64_t tile_budget(const sepconv_params *p, int64_t elem) {
     const int64_t cm = p->c * p->m;
     const int big_w = cm * p->f * elem > WEIGHTS_L2_BYTES;
@@ -62,6 +77,24 @@ static int64_t tile_budget(const sepconv_params *p, int64_t elem) {
 }
 static void plan_gemm(tiling *t, const sepconv_params *p, int64_t f_block, int64_t elem,
                       int threads);
+
+/* Strided tiles when output rows step = dilation_step apart share input
+ * rows and a tile holds fewer than step rows: its R rows are step apart
+ * (ASPP at dilation 6-18: R + 2 input rows per tile instead of 3R), and the
+ * tiles of one image go class by class (oh mod step), so that the next tile
+ * starts on input rows the last one read.  The per-image count of tiles of
+ * R rows is sum over classes of ceil(class rows / R). */
+static int64_t strided_tiles_per_image(const sepconv_params *p, int64_t step, int64_t r) {
+    int64_t n = 0;
+    for (int64_t c = 0; c < step; c++) n += ceil_div((p->ho - c + step - 1) / step, r);
+    return n;
+}
+static void plan_strided(tiling *t, const sepconv_params *p) {
+    const int64_t step = dilation_step(p);
+    if (p->layout == SEPCONV_NCHW || step < 2 || t->rows >= step) return;
+    t->step = step;
+    t->ntiles = p->n * strided_tiles_per_image(p, step, t->rows);
+}
 
 static tiling plan_tiles(const sepconv_params *p, int64_t f_block, int64_t elem, int threads) {
     tiling t = {0};
@@ -104,6 +137,8 @@ static tiling plan_tiles(const sepconv_params *p, int64_t f_block, int64_t elem,
             t.ntiles = ceil_div(total, rows);
         }
         t.rows = rows;
+        t.step = 1;
+        plan_strided(&t, p);
         t.nthreads = t.ntiles < threads ? (int)t.ntiles : threads;
         return t;
     }

@@ -33,6 +33,13 @@ SHAPES = [
     ("mixed", 3, 11, 9, 37, 2, 45, 5, 2, 1, "valid"),
     # dilation, a larger image: several fused tiles per image
     ("dilated", 2, 40, 33, 300, 1, 33, 3, 1, 3, "same"),
+    # dilation 5 with 3-row tiles (1024 channels): each tile's rows are 5
+    # apart, classes of 6 and 5 rows, their GEMM staged and copied out
+    ("strided_tiles", 2, 28, 30, 1024, 1, 40, 3, 1, 5, "same"),
+    # one-row tiles (2560 channels), rows taken class by class (dilation 6)
+    ("strided_one_row", 1, 20, 40, 2560, 1, 24, 3, 1, 6, "same"),
+    # stride 2, dilation 4: output rows 2 apart share input rows
+    ("strided_s2", 1, 26, 60, 2048, 1, 24, 3, 2, 4, "same"),
     # 512 channels (a multiple of 512 elements): the fused NHWC tile gets a
     # padded pixel stride, and its tiles span images at 1 thread
     ("padded_tile", 3, 6, 7, 256, 2, 40, 3, 1, 1, "same"),
@@ -89,6 +96,12 @@ def test_shapes_reach_their_schedules():
     assert 1 <= group_budget // (ho * wo * c * m * 4) < n
     _, n, h, w, c, m, f, k, s, d, p = SHAPES[3]
     assert c * m * f * 4 > 1024 * 1024
+    for name in ("strided_tiles", "strided_one_row", "strided_s2"):
+        _, n, h, w, c, m, f, k, s, d, p = next(sh for sh in SHAPES if sh[0] == name)
+        ho, wo = geometry(h, w, k, s, d, p)[:2]
+        step = d // np.gcd(d, s)
+        rows = max(1, tile_budget // (wo * c * m * 4))
+        assert 1 < step < ho and rows < step, name  # tiles of rows step apart
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=[s[0] for s in SHAPES])
