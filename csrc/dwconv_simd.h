@@ -59,19 +59,23 @@ enum { K_GEN = 0, K_3S1 = 1, K_3S2 = 2, K_3S1D2 = 3, K_5S1 = 4, K_7S1 = 5, K_3DI
 #define KIND_DW(K) ((K) == K_3S1D2 ? 2 : 1)
 #define KIND_R(K) ((K) == K_GEN ? RB : (K) == K_5S1 ? R5 : (K) == K_7S1 ? R7 : R3)
 #define RMAX 16
+enum { EDGE_NONE = 0, EDGE_L = 1, EDGE_R = 2 };
 
 /* R consecutive output pixels times one vector of output channels, every
  * kernel column inside the image, kernel rows [a0, a1).  xp points at tap
  * (0, 0) of the first pixel (in the block's first input channel), c is the
  * pixel stride.  Output pixel r gets tap (a, b) from column j = r*SW + b*DW;
  * walking j upwards visits its taps in (a, b) order.  KT: taps per kernel
- * row in t (KW, or more when the block covers only some kernel columns). */
+ * row in t (KW, or more when the block covers only some kernel columns).
+ * Columns j < JLO and, if JHI > 0, j >= JHI are outside the image: their
+ * taps are skipped (a block on the image's left or right edge). */
 static inline AI TGT void FAM(blk_reuse)(const ET *xp, const ET *t, ET *dq, int64_t ldd,
                                          int64_t a0, int64_t a1, int64_t rstep, int64_t c,
                                          int64_t cmp, const int R, const int KW, const int SW,
                                          const int DW, const int XMASK, const int OMASK,
                                          vmask mx, vmask mo, const int PERM, ivec idx,
-                                         const int AK, const int KT) {
+                                         const int AK, const int KT, const int JLO,
+                                         const int JHI) {
     vec acc[RMAX];
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) acc[r] = V_ZERO();
@@ -91,6 +95,7 @@ static inline AI TGT void FAM(blk_reuse)(const ET *xp, const ET *t, ET *dq, int6
                 const int rr = j - b * DW;
                 if (rr >= 0 && rr % SW == 0 && rr / SW < R) used = 1;
             }
+            if (j < JLO || (JHI > 0 && j >= JHI)) used = 0;
             /* walk a pointer: a base register per column would spill */
             const ET *xj = xr;
             xr += c;
@@ -163,14 +168,18 @@ typedef struct FAM(ctx) {
 static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, int64_t ldd,
                                        int64_t a0, int64_t a1, int64_t b0, int64_t b1,
                                        int64_t g0, int64_t g1, const int R, const int KIND,
-                                       const int FULL, const int PERM, const ET *pf,
-                                       int64_t npf) {
+                                       const int FULL, const int EDGE, const int PERM,
+                                       const ET *pf, int64_t npf) {
     const sepconv_params *p = cx->p;
     const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m;
     const int64_t cmp = sepconv_round_up(cm, VL), kw = p->kw;
     const int64_t rstep = p->dh * p->w * c, cstep = p->dw * c, pstep = p->sw * c;
     const vmask all = M_FIRST(VL);
     ivec idx = I_LOAD(cx->idxtab);
+    /* EDGE_L / EDGE_R: the block's first / last pixel is on the image edge
+     * ('same' padding, the kernel centred) */
+    const int JLO = EDGE == EDGE_L ? KIND_KW(KIND) / 2 : 0;
+    const int JHI = EDGE == EDGE_R ? R + KIND_KW(KIND) / 2 : 0;
     for (int64_t blk = g0; blk < g1; blk++) {
         const int64_t q0 = blk * VL, c0 = q0 / m;
         const ET *xp = cx->x + c0 + xo;
@@ -186,11 +195,11 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
             if (FULL && KIND != K_GEN && KIND_KW(KIND) <= 5 && a1 - a0 == KIND_KW(KIND))
                 FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx,
-                               KIND_KW(KIND), KIND_KW(KIND));
+                               KIND_KW(KIND), KIND_KW(KIND), JLO, JHI);
             else if (FULL && KIND != K_GEN)
                 FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx, 0,
-                               KIND_KW(KIND));
+                               KIND_KW(KIND), JLO, JHI);
             else
                 FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R,
                              PERM, 0, mx, all, PERM, idx);
@@ -199,7 +208,7 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
             if (FULL && KIND != K_GEN)
                 FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), 1, 1, mt, mo, PERM, idx, 0,
-                               KIND_KW(KIND));
+                               KIND_KW(KIND), JLO, JHI);
             else
                 FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R, 1,
                              1, mt, mo, PERM, idx);
@@ -234,13 +243,13 @@ static inline AI TGT void FAM(dil_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, in
         const vmask mx = PERM ? M_FIRST(c - c0) : all;
         if (q0 + VL <= cm && a1 - a0 == 3)
             FAM(blk_reuse)(xp, t, dq, D * ldd, a0, a1, rstep, D * c, cmp, R, 3, 1, 1, PERM, 0, mx,
-                           all, PERM, idx, 3, 3);
+                           all, PERM, idx, 3, 3, 0, 0);
         else if (q0 + VL <= cm)
             FAM(blk_reuse)(xp, t, dq, D * ldd, a0, a1, rstep, D * c, cmp, R, 3, 1, 1, PERM, 0, mx,
-                           all, PERM, idx, 0, 3);
+                           all, PERM, idx, 0, 3, 0, 0);
         else
             FAM(blk_reuse)(xp, t, dq, D * ldd, a0, a1, rstep, D * c, cmp, R, 3, 1, 1, 1, 1,
-                           M_FIRST(c - c0), M_FIRST(cm - q0), PERM, idx, 0, 3);
+                           M_FIRST(c - c0), M_FIRST(cm - q0), PERM, idx, 0, 3, 0, 0);
     }
 }
 
@@ -285,7 +294,8 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
      * prefetch, and no (RR * sw) to overflow) */
     const int64_t pfend = a1 > a0 && cx->prefetch && sw <= w ? w : 0;
 #define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
-#define PX(o, RR, K, F)                                                                        \
+#define PX(o, RR, K, F) PXE(o, RR, K, F, EDGE_NONE)
+#define PXE(o, RR, K, F, E)                                                                    \
     do {                                                                                       \
         int64_t pc0 = 0, pc1 = 0;                                                              \
         if (pfend > 0) {                                                                       \
@@ -295,8 +305,35 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
         if (pc0 < 0) pc0 = 0;                                                                  \
         if (pc1 > pfend) pc1 = pfend;                                                          \
         FAM(nhwc_px)(cx, XO(o), drow + (o) * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1, RR, K, F, \
-                     PERM, pfrow + pc0 * c, pc1 > pc0 ? pc1 - pc0 : 0);                        \
+                     E, PERM, pfrow + pc0 * c, pc1 > pc0 ? pc1 - pc0 : 0);                     \
     } while (0)
+    /* 'same' padding at stride 1: the first and the last R pixels as two
+     * edge blocks that skip the columns outside the image.  Border pixels
+     * one by one ran as single FMA chains (latency-bound), about 6 times a
+     * full pixel's cost: 3 of every 28 pixels' worth in a 3x3 row of 28. */
+    const int64_t wo = p->wo;
+    if ((KIND == K_3S1 || KIND == K_5S1 || KIND == K_7S1) && p->pad_left == kw / 2 && w == wo &&
+        wo >= R2 + kw / 2) {
+        const FAM(run) rn = {0, wo, 0, kw};
+        /* edge blocks of R pixels, or of R2 on narrow rows (14x14: 4 + 6 + 4) */
+#define EDGES(RE)                                                          \
+    do {                                                                   \
+        PXE(0, RE, KIND, 1, EDGE_L);                                       \
+        const int64_t end = wo - (RE);                                     \
+        int64_t ow = RE;                                                   \
+        if (end - ow >= R2) {                                              \
+            for (; ow + R <= end; ow += R) PX(ow, R, KIND, 1);             \
+            for (; ow + R2 <= end; ow += R2) PX(ow, R2, KIND, 1);          \
+        }                                                                  \
+        if (ow < end && end - R2 >= kw / 2) PX(end - R2, R2, KIND, 1);     \
+        else for (; ow < end; ow++) PX(ow, 1, KIND, 1);                    \
+        PXE(end, RE, KIND, 1, EDGE_R);                                     \
+    } while (0)
+        if (wo >= R + R2) EDGES(R);
+        else EDGES(R2);
+#undef EDGES
+        return;
+    }
     for (int64_t ri = 0; ri < cx->nruns; ri++) {
         const FAM(run) rn = cx->runs[ri];
         const int64_t len = rn.ow1 - rn.ow0;
@@ -323,6 +360,7 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
         }
     }
 #undef PX
+#undef PXE
 #undef XO
 }
 

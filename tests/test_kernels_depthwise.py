@@ -51,6 +51,13 @@ CASES = [
     *[(8, w, c, m, 5, 5, 1, 1, 1, 1, "same") for w in (19, 33) for c, m in ((17, 1), (8, 2))],
     *[(9, w, c, m, 7, 7, 1, 1, 1, 1, "same") for w in (20, 22, 41) for c, m in ((33, 1), (3, 5))],
     (9, 26, 16, 1, 7, 7, 2, 1, 1, 1, "valid"),  # row stride 2 with the 7-wide block
+    # 'same' rows at stride 1 in edge blocks (which skip the columns outside
+    # the image): the narrowest row that takes them (R2 + kw // 2 pixels),
+    # rows just below and above R + R2 (AVX2 and AVX-512 block widths), with
+    # depth multipliers and channel tails
+    *[(6, w, c, m, k, k, 1, 1, 1, 1, "same") for k, ws in ((3, (5, 15, 16, 19)), (5, (6, 13, 14)),
+                                                          (7, (7, 8, 19, 20)))
+      for w in ws for c, m in ((17, 1), (8, 3))],
     # 3-wide, column dilation > 2 at column stride 1: blocks of pixels D apart
     # on runs of at least 3*D pixels (classes of exactly 3, of 4-8 and of 13
     # pixels: the wide block plus an overlapping last one), beside the
