@@ -179,8 +179,9 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
     /* EDGE_L / EDGE_R: the block's first / last pixel is on the image edge
      * ('same' padding: stride 1 with the kernel centred, or 3x3 stride 2 on
      * an even width, padded on the right only) */
-    const int JLO = EDGE == EDGE_L ? KIND_KW(KIND) / 2 : 0;
-    const int JHI = EDGE != EDGE_R ? 0 : KIND_SW(KIND) == 2 ? 2 * R : R + KIND_KW(KIND) / 2;
+    const int half = (KIND_KW(KIND) - 1) * KIND_DW(KIND) / 2;
+    const int JLO = EDGE == EDGE_L ? half : 0;
+    const int JHI = EDGE != EDGE_R ? 0 : KIND_SW(KIND) == 2 ? 2 * R : R + half;
     for (int64_t blk = g0; blk < g1; blk++) {
         const int64_t q0 = blk * VL, c0 = q0 / m;
         const ET *xp = cx->x + c0 + xo;
@@ -309,17 +310,18 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
                      E, PERM, pfrow + pc0 * c, pc1 > pc0 ? pc1 - pc0 : 0);                     \
     } while (0)
     /* 'same' padding: the first and the last R pixels as edge blocks that
-     * skip the columns outside the image (stride 1; 3x3 stride 2 on an even
-     * width has only the right one).  Border pixels one by one ran as single
-     * FMA chains (latency-bound), about 6 times a full pixel's cost: 3 of
-     * every 28 pixels' worth in a 3x3 row of 28. */
+     * skip the columns outside the image (stride 1, and 3x3 at dilation 2;
+     * 3x3 stride 2 on an even width has only the right one).  Border pixels
+     * one by one ran as single FMA chains (latency-bound), about 6 times a
+     * full pixel's cost: 3 of every 28 pixels' worth in a 3x3 row of 28. */
     const int64_t wo = p->wo;
-    const int s1 = (KIND == K_3S1 || KIND == K_5S1 || KIND == K_7S1) && p->pad_left == kw / 2 &&
-                   w == wo && wo >= R2 + kw / 2;
+    const int64_t half = (kw - 1) * p->dw / 2;
+    const int s1 = (KIND == K_3S1 || KIND == K_5S1 || KIND == K_7S1 || KIND == K_3S1D2) &&
+                   p->pad_left == half && w == wo && wo >= R2 + half;
     const int s2 = KIND == K_3S2 && p->pad_left == 0 && w == 2 * wo && wo >= R2 + 1;
     if (s1 || s2) {
         const FAM(run) rn = {0, wo, 0, kw};
-        const int64_t lo = s1 ? kw / 2 : 0; /* the first pixel with every column inside */
+        const int64_t lo = s1 ? half : 0; /* the first pixel with every column inside */
         /* edge blocks of R pixels, or of R2 on narrow rows (14x14: 4 + 6 + 4) */
 #define EDGES(RE)                                                          \
     do {                                                                   \

@@ -58,6 +58,7 @@ CASES = [
     *[(6, w, c, m, k, k, 1, 1, 1, 1, "same") for k, ws in ((3, (5, 15, 16, 19)), (5, (6, 13, 14)),
                                                           (7, (7, 8, 19, 20)))
       for w in ws for c, m in ((17, 1), (8, 3))],
+    *[(6, w, c, m, 3, 3, 1, 1, 2, 2, "same") for w in (6, 15, 16) for c, m in ((17, 1), (8, 3))],
     # 3x3 stride 2 'same' on even widths (padded on the right only): a right
     # edge block of R2 (15 outputs) or R (31 outputs) pixels
     *[(7, w, c, m, 3, 3, 2, 2, 1, 1, "same") for w in (10, 30, 62) for c, m in ((17, 1), (8, 3))],
