@@ -182,6 +182,8 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
     const int half = (KIND_KW(KIND) - 1) * KIND_DW(KIND) / 2;
     const int JLO = EDGE == EDGE_L ? half : 0;
     const int JHI = EDGE != EDGE_R ? 0 : KIND_SW(KIND) == 2 ? 2 * R : R + half;
+    /* K_3DIL: the block's pixels, hence its columns, are D apart */
+    const int64_t bc = KIND == K_3DIL ? p->dw * c : c, bld = KIND == K_3DIL ? p->dw * ldd : ldd;
     for (int64_t blk = g0; blk < g1; blk++) {
         const int64_t q0 = blk * VL, c0 = q0 / m;
         const ET *xp = cx->x + c0 + xo;
@@ -195,11 +197,11 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
             /* all kernel rows: a constant trip count, unrolled (3x3 and 5x5
              * 2-10 % faster; 7x7 3-6 % slower, it keeps the loop) */
             if (FULL && KIND != K_GEN && KIND_KW(KIND) <= 5 && a1 - a0 == KIND_KW(KIND))
-                FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
+                FAM(blk_reuse)(xp, t, dq, bld, a0, a1, rstep, bc, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx,
                                KIND_KW(KIND), KIND_KW(KIND), JLO, JHI);
             else if (FULL && KIND != K_GEN)
-                FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
+                FAM(blk_reuse)(xp, t, dq, bld, a0, a1, rstep, bc, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx, 0,
                                KIND_KW(KIND), JLO, JHI);
             else
@@ -208,7 +210,7 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
         } else {
             const vmask mo = M_FIRST(cm - q0), mt = M_FIRST(c - c0);
             if (FULL && KIND != K_GEN)
-                FAM(blk_reuse)(xp, t, dq, ldd, a0, a1, rstep, c, cmp, R, KIND_KW(KIND),
+                FAM(blk_reuse)(xp, t, dq, bld, a0, a1, rstep, bc, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), 1, 1, mt, mo, PERM, idx, 0,
                                KIND_KW(KIND), JLO, JHI);
             else
@@ -222,49 +224,23 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
  * Pixels D apart read the same input columns but one, so on a run of at
  * least 3*D pixels that see the whole kernel, a block takes R pixels ow,
  * ow + D, ... and reuses each column for every tap that reads it, as
- * blk_reuse does for adjacent pixels (column stride D*c, output stride
- * D*ldd): (R + 5) loads per 3*R FMAs and kernel row instead of 9/8 loads per
- * FMA.  Shorter runs (the borders, and wide dilations: fewer than 3 pixels
- * per class) go through the general block.  Each output element still takes
- * its taps in (a, b) order from 0. */
-static inline AI TGT void FAM(dil_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, int64_t ldd,
-                                      int64_t a0, int64_t a1, int64_t g0, int64_t g1,
-                                      const int R, const int PERM) {
-    const sepconv_params *p = cx->p;
-    const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m, D = p->dw;
-    const int64_t cmp = sepconv_round_up(cm, VL);
-    const int64_t rstep = p->dh * p->w * c;
-    const vmask all = M_FIRST(VL);
-    ivec idx = I_LOAD(cx->idxtab);
-    for (int64_t blk = g0; blk < g1; blk++) {
-        const int64_t q0 = blk * VL, c0 = q0 / m;
-        const ET *xp = cx->x + c0 + xo;
-        const ET *t = cx->taps + q0;
-        ET *dq = dp + q0;
-        if (PERM) idx = I_LOAD(cx->idxtab + blk * VL);
-        const vmask mx = PERM ? M_FIRST(c - c0) : all;
-        if (q0 + VL <= cm && a1 - a0 == 3)
-            FAM(blk_reuse)(xp, t, dq, D * ldd, a0, a1, rstep, D * c, cmp, R, 3, 1, 1, PERM, 0, mx,
-                           all, PERM, idx, 3, 3, 0, 0);
-        else if (q0 + VL <= cm)
-            FAM(blk_reuse)(xp, t, dq, D * ldd, a0, a1, rstep, D * c, cmp, R, 3, 1, 1, PERM, 0, mx,
-                           all, PERM, idx, 0, 3, 0, 0);
-        else
-            FAM(blk_reuse)(xp, t, dq, D * ldd, a0, a1, rstep, D * c, cmp, R, 3, 1, 1, 1, 1,
-                           M_FIRST(c - c0), M_FIRST(cm - q0), PERM, idx, 0, 3, 0, 0);
-    }
-}
-
-/* Run [ow0, ow1) (all kernel columns inside, at least 3 pixels per class
- * ow mod D) in blocks of pixels D apart; xo(ow) is the input offset of tap
- * (0, 0) of pixel ow.  A class's last partial block overlaps the one before
+ * blk_reuse does for adjacent pixels (nhwc_px: column stride D*c, output
+ * stride D*ldd): (R + 5) loads per 3*R FMAs and kernel row instead of 9/8
+ * loads per FMA.  Shorter runs (the borders, and wide dilations: fewer than
+ * 3 pixels per class) go through the general block.  Each output element
+ * still takes its taps in (a, b) order from 0.
+ *
+ * Run [ow0, ow1) (all kernel columns inside, at least 3 pixels per class
+ * ow mod D) in blocks of pixels D apart; xo0 is the input offset of tap
+ * (0, 0) of pixel ow0.  A class's last partial block overlaps the one before
  * (it recomputes identical values). */
 static inline AI TGT void FAM(dil_run)(const FAM(ctx) *cx, int64_t xo0, ET *drow, int64_t ldd,
                                        int64_t ow0, int64_t ow1, int64_t a0, int64_t a1,
                                        int64_t g0, int64_t g1, const int PERM) {
     const int64_t D = cx->p->dw, c = cx->p->c;
-#define DIL(o, R) \
-    FAM(dil_px)(cx, xo0 + ((o) - ow0) * c, drow + (o) * ldd, ldd, a0, a1, g0, g1, R, PERM)
+#define DIL(o, R)                                                                             \
+    FAM(nhwc_px)(cx, xo0 + ((o) - ow0) * c, drow + (o) * ldd, ldd, a0, a1, 0, 3, g0, g1, R,   \
+                 K_3DIL, 1, EDGE_NONE, PERM, NULL, 0)
     for (int64_t i = 0; i < D; i++) {
         const int64_t last = ow0 + i + ((ow1 - ow0 - i - 1) / D) * D; /* the class's last pixel */
         int64_t o = ow0 + i;
