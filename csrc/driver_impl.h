@@ -61,7 +61,8 @@ static int FN(dw_span)(const FN(job) *jb, int64_t g0, int64_t g1, int64_t img0, 
         else
             dd = full ? d + ((img - img0) * p->ho + oh0) * p->wo * cm : d + (g - g0) * p->wo * ldd;
         const T *x = jb->src + img * p->h * p->w * p->c;
-        const int64_t step = nchw ? 1 : dilation_step(p);
+        /* whole images (stage alone, PHASED; a fused tile is sized for L2) */
+        const int64_t step = full && !nchw ? dilation_step(p) : 1;
         if (step > 1 && oh1 - oh0 > step) {
             /* rows step apart in turn: each reads the previous one's input
              * rows but one, so every input row comes from memory once (in
@@ -106,7 +107,7 @@ static void FN(strided_tile)(const sepconv_params *p, const tiling *tl, int64_t 
     *oh0 = 0;
     *cnt = 0;
     for (int64_t c = 0; c < s; c++) {
-        const int64_t rows = (p->ho - c + s - 1) / s, chunks = (rows + r - 1) / r;
+        const int64_t rows = class_rows(p, s, c), chunks = (rows + r - 1) / r;
         if (j < chunks) {
             *oh0 = c + j * r * s;
             *cnt = rows - j * r < r ? rows - j * r : r;

@@ -84,9 +84,12 @@ static void plan_gemm(tiling *t, const sepconv_params *p, int64_t f_block, int64
  * tiles of one image go class by class (oh mod step), so that the next tile
  * starts on input rows the last one read.  The per-image count of tiles of
  * R rows is sum over classes of ceil(class rows / R). */
+static int64_t class_rows(const sepconv_params *p, int64_t step, int64_t c) {
+    return (p->ho - c + step - 1) / step; /* rows oh < ho with oh mod step == c */
+}
 static int64_t strided_tiles_per_image(const sepconv_params *p, int64_t step, int64_t r) {
     int64_t n = 0;
-    for (int64_t c = 0; c < step; c++) n += ceil_div((p->ho - c + step - 1) / step, r);
+    for (int64_t c = 0; c < step; c++) n += ceil_div(class_rows(p, step, c), r);
     return n;
 }
 static void plan_strided(tiling *t, const sepconv_params *p) {
