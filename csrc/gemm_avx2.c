@@ -159,7 +159,9 @@ TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float 
 }
 
 static void tile_f32(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
-                     int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
+                     int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy,
+                     sepconv_ahead *ahead) {
+    (void)ahead; /* not measured on this family */
     if (npix <= 0 || f1 <= f0) return;
     if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy);
     else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy);

@@ -158,6 +158,19 @@ static inline int even_block_rows(int64_t npix, int64_t nrb, int64_t b) {
 NHWC_ROWS(nhwc_rows, 0, 0, )
 NHWC_ROWS(nhwc_rows_pf, 1, 0, __attribute__((noinline)))
 NHWC_ROWS(nhwc_rows_st, 0, 1, __attribute__((noinline)))
+NHWC_ROWS(nhwc_rows_st_pf, 1, 1, __attribute__((noinline)))
+
+/* The next `per` lines of *ah (at most kn: one per k) for one micro-kernel
+ * call; their count, 0 when there is nothing to fetch. */
+static inline int64_t ahead_take(sepconv_ahead *ah, int64_t per, int64_t kn, const char **pf) {
+    if (!ah || ah->lines <= 0) return 0;
+    int64_t n = per < ah->lines ? per : ah->lines;
+    if (n > kn) n = kn;
+    *pf = ah->p;
+    ah->p += 64 * n;
+    ah->lines -= n;
+    return n;
+}
 
 /* Each micro-tile runs the whole K in registers while its 32-column weight
  * panel (K x 128 B, from L2) serves every row block of the tile.  Only a
@@ -168,7 +181,8 @@ NHWC_ROWS(nhwc_rows_st, 0, 1, __attribute__((noinline)))
  * faster than blocks of 256, whose partial sums take y through L2 several
  * times; at K = 3072-4096 the blocks win.) */
 TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
-                          int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
+                          int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy,
+                          sepconv_ahead *ahead) {
     const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
     const int64_t nrb = (npix + NHWC_MR - 1) / NHWC_MR;
     /* d rows a multiple of 2 KB apart (K = 512, 1024, 2048, ...) fall into one
@@ -187,6 +201,9 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
     float *buf = repack ? (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
                                                    sizeof(float) * (size_t)(npix * lda))
                         : NULL;
+    const int64_t npanels = (f1 - f0 + NHWC_NR - 1) / NHWC_NR;
+    /* the caller's next input, spread evenly over the micro-kernel calls */
+    const int64_t ahead_per = ahead ? (ahead->lines + nrb * npanels - 1) / (nrb * npanels) : 0;
     if (full_k && !buf && w_in_l2) {
         /* weights from L2: every panel in turn on one row block, so its d
          * rows are read from memory once and then from L1, and each output
@@ -196,9 +213,11 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
             for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
                 const int nv = ncols > 16 ? 2 : 1;
-                (stream ? nhwc_rows_st : nhwc_rows)(
+                const char *pf = NULL;
+                const int64_t n = ahead_take(ahead, ahead_per, k, &pf);
+                (n ? (stream ? nhwc_rows_st_pf : nhwc_rows_pf) : stream ? nhwc_rows_st : nhwc_rows)(
                     rows, nv, tail_mask(ncols - 16 * (nv - 1)), k, 0, k, d + i0 * ldd, ldd,
-                    wp + (j0 / NHWC_NR) * pstride, p->act, y + i0 * ldy + j0, ldy, NULL, 0);
+                    wp + (j0 / NHWC_NR) * pstride, p->act, y + i0 * ldy + j0, ldy, pf, n);
             }
             i0 += rows;
         }
@@ -233,9 +252,14 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                 const int64_t l0 = b * per < lines ? b * per : lines - 1;
                 const int64_t n = l0 + per <= lines ? per : lines - l0;
                 const int use = pf_on && j0 + NHWC_NR < f1 && n > 0;
-                (stream && k1 == k ? nhwc_rows_st : use ? nhwc_rows_pf : nhwc_rows)(
+                /* otherwise the caller's next input (weights from L2) */
+                const char *pf = next + 64 * l0;
+                const int64_t na = pf_on ? 0 : ahead_take(ahead, ahead_per, k1 - k0, &pf);
+                const int st = stream && k1 == k;
+                (na ? (st ? nhwc_rows_st_pf : nhwc_rows_pf)
+                    : st ? nhwc_rows_st : use ? nhwc_rows_pf : nhwc_rows)(
                     rows, nv, m, k, k0, k1, a + i0 * la, la, panel, p->act, y + i0 * ldy + j0,
-                    ldy, next + 64 * l0, n);
+                    ldy, pf, na ? na : n);
                 i0 += rows;
             }
         }
@@ -314,10 +338,11 @@ TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float 
 }
 
 static void tile_f32(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
-                     int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
+                     int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy,
+                     sepconv_ahead *ahead) {
     if (npix <= 0 || f1 <= f0) return;
     if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy);
-    else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy);
+    else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy, ahead);
     /* streamed stores are weakly ordered: drain them before the tile counts as written */
     if ((p->hints & SEPCONV_HINT_STREAM_OUTPUT) && p->layout == SEPCONV_NHWC) _mm_sfence();
 }

@@ -15,8 +15,9 @@
     }                                                                                   \
     static void pw_ref_tile_##SFX(const sepconv_params *p, const T *wp, const T *d,     \
                                   int64_t ldd, int64_t npix, int64_t f0, int64_t f1,    \
-                                  T *y, int64_t ldy) {                                  \
+                                  T *y, int64_t ldy, sepconv_ahead *ahead) {            \
         const int64_t k = p->c * p->m, f = p->f, nchw = p->layout == SEPCONV_NCHW;      \
+        (void)ahead;                                                                    \
         const T *bias = wp + k * f;                                                     \
         for (int64_t i = 0; i < npix; i++)                                              \
             for (int64_t j = f0; j < f1; j++) {                                         \

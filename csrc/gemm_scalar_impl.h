@@ -105,8 +105,9 @@ static void FN(pack)(const sepconv_params *p, const T *pw, const T *bias, T *wp)
 }
 
 static void FN(tile)(const sepconv_params *p, const T *wp, const T *d, int64_t ldd, int64_t npix,
-                     int64_t f0, int64_t f1, T *y, int64_t ldy) {
+                     int64_t f0, int64_t f1, T *y, int64_t ldy, sepconv_ahead *ahead) {
     const int64_t k = p->c * p->m;
+    (void)ahead; /* portable code: the hardware prefetchers' job */
     if (npix <= 0 || f1 <= f0) return;
     if (p->layout == SEPCONV_NHWC) {
         /* A = d rows (pixels), B = panel; the panel stays in cache over pixels.

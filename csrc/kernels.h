@@ -19,6 +19,16 @@
 #include <stddef.h>
 #include "sepconv.h"
 
+/* Memory the caller reads next (the next fused tile's input rows): a
+ * pointwise kernel may fetch it toward L2, a line per k of its micro-kernel
+ * calls, so that it arrives while the FMAs run instead of stalling the
+ * depthwise that reads it.  The kernel advances it past what it fetched.
+ * Only a hint: a kernel may ignore it, and results never depend on it. */
+typedef struct sepconv_ahead {
+    const char *p;
+    int64_t lines; /* 64-byte lines from p */
+} sepconv_ahead;
+
 #define SEPCONV_DEFINE_KERNEL_TYPES(T, SFX)                                          \
     typedef struct sepconv_dw_kernels_##SFX {                                        \
         /* elements of the packed taps, given the raw (kh, kw, c, m) weights */      \
@@ -32,8 +42,10 @@
         int64_t (*packed_size)(const sepconv_params *p);                             \
         /* pw is (c*m, f) row-major; bias is (f,) or NULL */                         \
         void (*pack)(const sepconv_params *p, const T *pw, const T *bias, T *wp);    \
+        /* ahead: NULL, or memory to fetch while the tile runs (see above) */        \
         void (*tile)(const sepconv_params *p, const T *wp, const T *d, int64_t ldd,  \
-                     int64_t npix, int64_t f0, int64_t f1, T *y, int64_t ldy);       \
+                     int64_t npix, int64_t f0, int64_t f1, T *y, int64_t ldy,        \
+                     sepconv_ahead *ahead);                                          \
         int64_t f_block; /* f0 and f1 (unless f1 == f) are multiples of this */      \
     } sepconv_pw_kernels_##SFX;
 
