@@ -156,19 +156,35 @@ static int64_t FN(last_input_row)(const sepconv_params *p, int64_t g) {
     return img * p->h + ih;
 }
 
-/* NHWC: the input rows FUSED tile t reads that the tile ending at output row
- * g_end (exclusive) did not, for the GEMM before it to fetch (its input rows
- * are contiguous, images after each other). */
+/* The input rows FUSED tile t reads that the tile ending at output row g_end
+ * (exclusive) did not, for the GEMM before it to fetch: NHWC one run (the
+ * rows of consecutive images are contiguous), NCHW one run per channel plane
+ * of tile t's image. */
 static sepconv_ahead FN(next_input)(const FN(job) *jb, int64_t g_end, int64_t t) {
     const sepconv_params *p = jb->p;
+    const int nchw = p->layout == SEPCONV_NCHW;
     int64_t g0, g1;
     FN(tile_rows)(p, &jb->tl, t, &g0, &g1);
+    const int64_t img = g0 / p->ho;
+    int64_t first = (g0 % p->ho) * p->sh - p->pad_top;
+    if (first < 0) first = 0;
     int64_t a = FN(last_input_row)(p, g_end - 1) + 1;
-    const int64_t first = (g0 / p->ho) * p->h + (g0 % p->ho) * p->sh - p->pad_top;
-    if (a < first) a = first;
+    if (a < img * p->h + first) a = img * p->h + first;
     const int64_t b = FN(last_input_row)(p, g1 - 1) + 1;
-    const int64_t row = p->w * p->c * (int64_t)sizeof(T);
-    sepconv_ahead ah = {(const char *)jb->src + a * row, b > a ? (b - a) * row / 64 : 0};
+    sepconv_ahead ah = {0};
+    if (b <= a) return ah;
+    const char *src = (const char *)jb->src;
+    if (nchw) {
+        const int64_t row = p->w * (int64_t)sizeof(T), plane = p->h * row;
+        ah.p = src + img * p->c * plane + (a - img * p->h) * row;
+        ah.seg_lines = ((b - a) * row + 63) / 64;
+        ah.lines = ah.seg_lines * p->c;
+        ah.seg_stride = plane;
+    } else {
+        const int64_t row = p->w * p->c * (int64_t)sizeof(T);
+        ah.p = src + a * row;
+        ah.lines = ah.seg_lines = (b - a) * row / 64;
+    }
     return ah;
 }
 
@@ -195,15 +211,16 @@ static int FN(fused_tiles)(const FN(job) *jb, int64_t t0, int64_t t1) {
         const int64_t ldd = nchw ? sepconv_round_up(npix, 64 / (int64_t)sizeof(T)) : ld_nhwc;
         int s = FN(dw_span)(jb, g0, g1, 0, 0, d, ldd);
         if (s != SEPCONV_OK) return s;
+        /* the next tile's input comes in during this GEMM (b16 mbv1_02
+         * 9.1-9.6 -> 7.2-7.7 ms: its depthwise no longer waits on DRAM) */
+        sepconv_ahead ah = {0};
+        if (t + 1 < t1) ah = FN(next_input)(jb, g1, t + 1);
         if (nchw) {
             const int64_t img = g0 / p->ho, oh0 = g0 % p->ho;
             jb->pw->tile(p, jb->wp, d, ldd, npix, 0, p->f,
                          jb->dst + img * p->f * p->ho * p->wo + oh0 * p->wo, p->ho * p->wo,
-                         NULL);
+                         &ah);
         } else {
-            /* the next tile's input comes in during this GEMM (b16 mbv1_02
-             * 9.1-9.6 -> 7.2-7.7 ms: its depthwise no longer waits on DRAM) */
-            sepconv_ahead ah = t + 1 < t1 ? FN(next_input)(jb, g1, t + 1) : (sepconv_ahead){0};
             jb->pw->tile(p, jb->wp, d, ldd, npix, 0, p->f, jb->dst + g0 * p->wo * p->f, p->f,
                          &ah);
         }

@@ -21,6 +21,9 @@
 
 enum { NHWC_MR = 14, NHWC_NR = 32, NCHW_MR = 8, NCHW_NR = 48, F_BLOCK = 32,
        NCHW_KC = 128 /* a 128 x 48 strip of d: 24 KB of L1 */,
+       /* K above which NCHW tiles go strip by strip (K 1536-2048: 1-9 %
+        * faster); up to it panel by panel, equal or faster (K 32-1024) */
+       NCHW_STRIP_MIN_K = 1024,
        NHWC_KC = 256 /* a 256 x 32 weight block: 32 KB of L1 */,
        NHWC_REPACK_MOD = 512 /* floats: d rows 2 KB apart */,
        NHWC_FULL_K_MAX = 2560 /* K up to which a micro-tile runs the whole K (tile_nhwc) */ };
@@ -160,17 +163,6 @@ NHWC_ROWS(nhwc_rows_pf, 1, 0, __attribute__((noinline)))
 NHWC_ROWS(nhwc_rows_st, 0, 1, __attribute__((noinline)))
 NHWC_ROWS(nhwc_rows_st_pf, 1, 1, __attribute__((noinline)))
 
-/* The next `per` lines of *ah (at most kn: one per k) for one micro-kernel
- * call; their count, 0 when there is nothing to fetch. */
-static inline int64_t ahead_take(sepconv_ahead *ah, int64_t per, int64_t kn, const char **pf) {
-    if (!ah || ah->lines <= 0) return 0;
-    int64_t n = per < ah->lines ? per : ah->lines;
-    if (n > kn) n = kn;
-    *pf = ah->p;
-    ah->p += 64 * n;
-    ah->lines -= n;
-    return n;
-}
 
 /* Each micro-tile runs the whole K in registers while its 32-column weight
  * panel (K x 128 B, from L2) serves every row block of the tile.  Only a
@@ -214,7 +206,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
                 const int nv = ncols > 16 ? 2 : 1;
                 const char *pf = NULL;
-                const int64_t n = ahead_take(ahead, ahead_per, k, &pf);
+                const int64_t n = sepconv_ahead_take(ahead, ahead_per < k ? ahead_per : k, &pf);
                 (n ? (stream ? nhwc_rows_st_pf : nhwc_rows_pf) : stream ? nhwc_rows_st : nhwc_rows)(
                     rows, nv, tail_mask(ncols - 16 * (nv - 1)), k, 0, k, d + i0 * ldd, ldd,
                     wp + (j0 / NHWC_NR) * pstride, p->act, y + i0 * ldy + j0, ldy, pf, n);
@@ -254,7 +246,8 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                 const int use = pf_on && j0 + NHWC_NR < f1 && n > 0;
                 /* otherwise the caller's next input (weights from L2) */
                 const char *pf = next + 64 * l0;
-                const int64_t na = pf_on ? 0 : ahead_take(ahead, ahead_per, k1 - k0, &pf);
+                const int64_t na =
+                    pf_on ? 0 : sepconv_ahead_take(ahead, ahead_per < k1 - k0 ? ahead_per : k1 - k0, &pf);
                 const int st = stream && k1 == k;
                 (na ? (st ? nhwc_rows_st_pf : nhwc_rows_pf)
                     : st ? nhwc_rows_st : use ? nhwc_rows_pf : nhwc_rows)(
@@ -268,10 +261,23 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
 }
 
 /* One NCHW micro-tile: channels of panel pi (rows), pixels i0.. (columns);
- * b is the d strip for k0.. (row stride b_rs). */
+ * b is the d strip for k0.. (row stride b_rs); pf_n lines from pf are
+ * fetched toward L2 on the way (0: none). */
+#define NCHW_UKR(NV, MASKED, PF)                                                          \
+    ukr(NCHW_MR, NV, MASKED, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, \
+        ldy, load, fin, PF, pf, pf_n, 0)
+#define NCHW_NV(NV)                                                                       \
+    do {                                                                                  \
+        if (pf_n) {                                                                       \
+            if (masked) NCHW_UKR(NV, 1, 1); else NCHW_UKR(NV, 0, 1);                      \
+        } else {                                                                          \
+            if (masked) NCHW_UKR(NV, 1, 0); else NCHW_UKR(NV, 0, 0);                      \
+        }                                                                                 \
+    } while (0)
 TGT static void nchw_block(const sepconv_params *p, const float *wp, const float *b, int64_t b_rs,
                            int64_t ncols, int64_t pi, int64_t f1, float *c, int64_t ldy,
-                           int64_t k0, int64_t k1, const int packed) {
+                           int64_t k0, int64_t k1, const int packed, const char *pf,
+                           int64_t pf_n) {
     const int64_t k = p->c * p->m, pstride = k * NCHW_MR + NCHW_MR;
     const float *panel = wp + pi * pstride, *bias = panel + k * NCHW_MR;
     const int64_t j0 = pi * NCHW_MR;
@@ -281,19 +287,13 @@ TGT static void nchw_block(const sepconv_params *p, const float *wp, const float
     const float *a = panel + k0 * NCHW_MR;
     const int load = k0 > 0, fin = k1 == k;
     const int masked = !packed && ncols % 16 != 0; /* a packed strip is zero-padded */
-    const char *pf = NULL;
-    const int64_t pf_n = 0;
     c += j0 * ldy;
-    if (nv == 3)
-        if (!masked) ukr(NCHW_MR, 3, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
-        else ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
-    else if (nv == 2)
-        if (!masked) ukr(NCHW_MR, 2, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
-        else ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
-    else
-        if (!masked) ukr(NCHW_MR, 1, 0, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
-        else ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, ldy, load, fin, 0, pf, pf_n, 0);
+    if (nv == 3) NCHW_NV(3);
+    else if (nv == 2) NCHW_NV(2);
+    else NCHW_NV(1);
 }
+#undef NCHW_NV
+#undef NCHW_UKR
 
 /* Copies rows [k0, k1) x ncols pixels of d into a contiguous strip (row stride NCHW_NR). */
 TGT static void pack_strip(const float *d, int64_t ldd, int64_t k0, int64_t k1, int64_t ncols,
@@ -309,12 +309,21 @@ TGT static void pack_strip(const float *d, int64_t ldd, int64_t k0, int64_t k1, 
 }
 
 TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float *d, int64_t ldd,
-                          int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
+                          int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy,
+                          sepconv_ahead *ahead) {
     const int64_t k = p->c * p->m;
     const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
-    float *strip = (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
-                                            sizeof(float) * (NCHW_KC + NCHW_KC / 2) * NCHW_NR);
-    if (strip && sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float))) {
+    const int64_t nstrips = (npix + NCHW_NR - 1) / NCHW_NR;
+    /* the caller's next input, spread evenly over the micro-kernel calls */
+    const int64_t calls = nstrips * (p1 - p0);
+    const int64_t per = ahead ? (ahead->lines + calls - 1) / calls : 0;
+    const char *pf = NULL;
+    const int strips = k > NCHW_STRIP_MIN_K &&
+                       sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float));
+    float *strip = strips ? (float *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
+                                                     sizeof(float) * (NCHW_KC + NCHW_KC / 2) * NCHW_NR)
+                          : NULL;
+    if (strip) {
         /* weights stay in L2; a KC x 48 strip of d, copied contiguous, stays
          * in L1 for every panel.  Blocks of k run in order, partial sums going
          * through y, so each element still sums k = 0..K-1 in sequence. */
@@ -323,17 +332,24 @@ TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float 
             for (int64_t k0 = 0; k0 < k; k0 += NCHW_KC) {
                 const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
                 pack_strip(d + i0, ldd, k0, k1, ncols, strip);
-                for (int64_t pi = p0; pi < p1; pi++)
-                    nchw_block(p, wp, strip, NCHW_NR, ncols, pi, f1, y + i0, ldy, k0, k1, 1);
+                for (int64_t pi = p0; pi < p1; pi++) {
+                    const int64_t n = sepconv_ahead_take(ahead, per < k1 - k0 ? per : k1 - k0, &pf);
+                    nchw_block(p, wp, strip, NCHW_NR, ncols, pi, f1, y + i0, ldy, k0, k1, 1, pf, n);
+                }
                 if (k1 == k) break;
             }
         }
     } else {
-        /* big weights: stream each panel once, reuse it over all pixels */
+        /* each panel over all pixels: its 8 output rows are written as 8 long
+         * runs (strip by strip, the output is one short run per channel, too
+         * many streams for the hardware prefetchers: b16 mbv1_01 NCHW 16.9 ->
+         * 8.8 ms), and the weights, when they pass L2, come in once */
         for (int64_t pi = p0; pi < p1; pi++)
-            for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
+            for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR) {
+                const int64_t n = sepconv_ahead_take(ahead, per < k ? per : k, &pf);
                 nchw_block(p, wp, d + i0, ldd, npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR, pi, f1,
-                           y + i0, ldy, 0, k, 0);
+                           y + i0, ldy, 0, k, 0, pf, n);
+            }
     }
 }
 
@@ -341,7 +357,7 @@ static void tile_f32(const sepconv_params *p, const float *wp, const float *d, i
                      int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy,
                      sepconv_ahead *ahead) {
     if (npix <= 0 || f1 <= f0) return;
-    if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy);
+    if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy, ahead);
     else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy, ahead);
     /* streamed stores are weakly ordered: drain them before the tile counts as written */
     if ((p->hints & SEPCONV_HINT_STREAM_OUTPUT) && p->layout == SEPCONV_NHWC) _mm_sfence();

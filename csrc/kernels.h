@@ -25,9 +25,28 @@
  * depthwise that reads it.  The kernel advances it past what it fetched.
  * Only a hint: a kernel may ignore it, and results never depend on it. */
 typedef struct sepconv_ahead {
-    const char *p;
-    int64_t lines; /* 64-byte lines from p */
+    const char *p;      /* the current segment */
+    int64_t lines;      /* 64-byte lines left, over all segments */
+    int64_t seg_lines;  /* lines per segment (NCHW: one per channel plane) */
+    int64_t seg_stride; /* bytes from one segment to the next */
+    int64_t pos;        /* lines already taken from the current segment */
 } sepconv_ahead;
+
+/* The next (at most) n lines of *ah, all in one segment, for one micro-kernel
+ * call; *pf gets their start.  Returns their count, 0 when nothing is left. */
+static inline int64_t sepconv_ahead_take(sepconv_ahead *ah, int64_t n, const char **pf) {
+    if (!ah || ah->lines <= 0 || n <= 0) return 0;
+    if (n > ah->lines) n = ah->lines;
+    if (n > ah->seg_lines - ah->pos) n = ah->seg_lines - ah->pos;
+    *pf = ah->p + 64 * ah->pos;
+    ah->lines -= n;
+    ah->pos += n;
+    if (ah->pos == ah->seg_lines) {
+        ah->p += ah->seg_stride;
+        ah->pos = 0;
+    }
+    return n;
+}
 
 #define SEPCONV_DEFINE_KERNEL_TYPES(T, SFX)                                          \
     typedef struct sepconv_dw_kernels_##SFX {                                        \

@@ -191,7 +191,8 @@ def test_threads_bitwise_and_inputs_untouched(isa, dtype, channels_first):
 @pytest.mark.parametrize("isa", ISAS)
 def test_large_k_blocking_and_row_strides(isa, channels_first):
     """K below, at and past the kernels' k blocking (the AVX-512 NHWC kernel
-    blocks k only past 2560; the NCHW one from 192), with row strides that are
+    blocks k only past 2560; the NCHW one goes panel by panel up to 1024 and
+    past it strip by strip, in blocks of 128), with row strides that are
     multiples of 2 KB (the AVX-512 NHWC kernel copies such rows to a padded
     stride; the NCHW one copies strips of d), odd pixel counts and an F tail:
     against float64, and bitwise the same on 1 and 2 threads."""
