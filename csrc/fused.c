@@ -34,7 +34,9 @@ typedef struct tiling {
 } tiling;
 
 /* Budgets, chosen by measurement on a 2 MB-L2 AVX-512 core. */
-#define TILE_BUDGET_BYTES ((int64_t)384 * 1024) /* fused d tile: L2 beside the weights */
+/* fused d tile (at stride 1; a fused tile's d and input rows take twice
+ * this): L2 beside the weights */
+#define TILE_BUDGET_BYTES ((int64_t)384 * 1024)
 #define WEIGHTS_L2_BYTES ((int64_t)1024 * 1024)
 #define GROUP_BUDGET_BYTES ((int64_t)1536 * 1024) /* phased d of a group: shared in L2s */
 /* d tile when the weights pass L2 and either a whole image's intermediate
