@@ -137,6 +137,9 @@ static tiling plan_tiles(const sepconv_params *p, int64_t f_block, int64_t elem,
         /* even out the tiles */
         if (nchw) {
             int64_t nrt = ceil_div(p->ho, rows);
+            /* tiles in a multiple of the thread count, as in NHWC below
+             * (b1 nchw_03 on 2 threads ran 5 tiles as 3 + 2) */
+            while (threads > 1 && (n * nrt) % threads != 0 && nrt < p->ho) nrt++;
             rows = ceil_div(p->ho, nrt);
             t.ntiles = n * ceil_div(p->ho, rows);
         } else {
