@@ -110,7 +110,8 @@ static tiling plan_tiles(const sepconv_params *p, int64_t f_block, int64_t elem,
      * latter fetched during the GEMM before): a stride-2 tile's input is
      * four times its d, which at the d-only budget overflowed L2 (b16/1t
      * mbv1_04 5.85-6.48 -> 5.10-5.40 ms at a quarter of the budget) */
-    int64_t row_bytes = (p->wo * cm + p->sh * p->w * p->c) * elem;
+    const int64_t in_rows = p->sh < p->h ? p->sh : p->h; /* (a huge stride reads one row) */
+    int64_t row_bytes = (p->wo * cm + in_rows * p->w * p->c) * elem;
     if (row_bytes < 1) row_bytes = 1;
     int64_t rows = 2 * tile_budget(p, elem) / row_bytes;
     if (rows < 1) rows = 1;
