@@ -146,14 +146,18 @@ static int FN(strided_tiles)(const FN(job) *jb, int64_t t0, int64_t t1, T *d, in
     return SEPCONV_OK;
 }
 
-/* Global input row (img * h + ih) holding the last input row that output
- * row g reads. */
-static int64_t FN(last_input_row)(const sepconv_params *p, int64_t g) {
-    const int64_t img = g / p->ho, oh = g % p->ho;
-    int64_t ih = oh * p->sh - p->pad_top + (p->kh - 1) * p->dh;
-    if (ih > p->h - 1) ih = p->h - 1;
-    if (ih < 0) ih = 0;
-    return img * p->h + ih;
+/* Global input rows [*lo, *hi) (img * h + ih) that output row g reads: its
+ * valid taps' rows (empty, at the clamped tap-0 row, when none is valid). */
+static void FN(input_rows)(const sepconv_params *p, int64_t g, int64_t *lo, int64_t *hi) {
+    const int64_t img = g / p->ho, oh = g % p->ho, i0 = oh * p->sh - p->pad_top;
+    int64_t a0, a1;
+    sepconv_tap_range(oh, p->sh, p->kh, p->dh, p->pad_top, p->h, &a0, &a1);
+    if (a1 > a0) {
+        *lo = img * p->h + i0 + a0 * p->dh;
+        *hi = img * p->h + i0 + (a1 - 1) * p->dh + 1;
+    } else {
+        *lo = *hi = img * p->h + (i0 < 0 ? 0 : i0 > p->h ? p->h : i0);
+    }
 }
 
 /* The input rows FUSED tile t reads that the tile ending at output row g_end
@@ -163,14 +167,13 @@ static int64_t FN(last_input_row)(const sepconv_params *p, int64_t g) {
 static sepconv_ahead FN(next_input)(const FN(job) *jb, int64_t g_end, int64_t t) {
     const sepconv_params *p = jb->p;
     const int nchw = p->layout == SEPCONV_NCHW;
-    int64_t g0, g1;
+    int64_t g0, g1, lo, done, a, b;
     FN(tile_rows)(p, &jb->tl, t, &g0, &g1);
     const int64_t img = g0 / p->ho;
-    int64_t first = (g0 % p->ho) * p->sh - p->pad_top;
-    if (first < 0) first = 0;
-    int64_t a = FN(last_input_row)(p, g_end - 1) + 1;
-    if (a < img * p->h + first) a = img * p->h + first;
-    const int64_t b = FN(last_input_row)(p, g1 - 1) + 1;
+    FN(input_rows)(p, g_end - 1, &lo, &done);
+    FN(input_rows)(p, g0, &a, &lo);
+    if (a < done) a = done;
+    FN(input_rows)(p, g1 - 1, &lo, &b);
     sepconv_ahead ah = {0};
     if (b <= a) return ah;
     const char *src = (const char *)jb->src;
