@@ -33,6 +33,7 @@ int FN(sepconv_pack)(const sepconv_params *p, const T *dwt, const T *pwt, const 
 /* Everything a work item needs. */
 typedef struct FN(job) {
     const sepconv_params *p;
+    const sepconv_params *pdw; /* p with the depthwise's own hints */
     const DWK *dw;
     const PWK *pw;
     const T *taps, *wp;
@@ -70,12 +71,12 @@ static int FN(dw_span)(const FN(job) *jb, int64_t g0, int64_t g1, int64_t img0, 
              * with 2048 channels the row has left L2 by then) */
             for (int64_t r = 0; r < step; r++)
                 for (int64_t oh = oh0 + (r - oh0 % step + step) % step; oh < oh1; oh += step) {
-                    int s = jb->dw->rows(p, jb->taps, x, oh, oh + 1, dd + (oh - oh0) * p->wo * ldd,
+                    int s = jb->dw->rows(jb->pdw, jb->taps, x, oh, oh + 1, dd + (oh - oh0) * p->wo * ldd,
                                          ldd);
                     if (s != SEPCONV_OK) return s;
                 }
         } else {
-            int s = jb->dw->rows(p, jb->taps, x, oh0, oh1, dd, ldd);
+            int s = jb->dw->rows(jb->pdw, jb->taps, x, oh0, oh1, dd, ldd);
             if (s != SEPCONV_OK) return s;
         }
         g += oh1 - oh0;
@@ -131,7 +132,7 @@ static int FN(strided_tiles)(const FN(job) *jb, int64_t t0, int64_t t1, T *d, in
         const T *x = jb->src + img * p->h * p->w * p->c;
         for (int64_t j = 0; j < cnt; j++) {
             const int64_t oh = oh0 + j * step;
-            int s = jb->dw->rows(p, jb->taps, x, oh, oh + 1, d + j * wo * ldd, ldd);
+            int s = jb->dw->rows(jb->pdw, jb->taps, x, oh, oh + 1, d + j * wo * ldd, ldd);
             if (s != SEPCONV_OK) return s;
         }
         T *y = jb->dst + (img * p->ho + oh0) * wo * f;
@@ -304,14 +305,25 @@ static int FN(run)(const sepconv_params *p, const T *packed, const T *src, T *ds
     /* Stream the output when the call's data cannot stay cached anyway.
      * Measured at batch 16 (input + output): 10-25 % faster from 77 MB up
      * (mbv1_02, xc_01-04, dl_d2), 13-20 % slower at 39-41 MB (k7, xc_07). */
-    sepconv_params q = *p;
+    sepconv_params q = *p, qdw = *p;
     const double io_bytes =
         ((double)(p->n * p->h * p->w * p->c) + (double)(p->n * p->ho * p->wo * p->f)) * sizeof(T);
     if (stage != FN(STAGE_DW) && io_bytes >= (double)STREAM_MIN_BYTES)
         q.hints |= SEPCONV_HINT_STREAM_OUTPUT;
+    /* The depthwise streams only as the stage alone: inside a call its d is
+     * the GEMM's input, read back from cache at once.  Alone, a d bigger than
+     * L2 is not read back soon, and ordinary stores first read every line it
+     * writes (batch 16, 1 thread: ASPP d6 30 -> 21.5 ms, xc_02 37 -> 25,
+     * mbv1_07 1.1 -> 0.7; 7x7x1024 (6 MB) equal). */
+    const double dw_bytes =
+        ((double)(p->n * p->h * p->w * p->c) + (double)(p->n * p->ho * p->wo * p->c * p->m)) *
+        sizeof(T);
+    if (stage != FN(STAGE_DW)) qdw.hints &= ~SEPCONV_HINT_STREAM_OUTPUT;
+    else if (dw_bytes >= (double)DW_STREAM_MIN_BYTES) qdw.hints |= SEPCONV_HINT_STREAM_OUTPUT;
     p = &q;
     FN(job) jb;
     jb.p = p;
+    jb.pdw = &qdw;
     jb.dw = FN(sepconv_dw_table)(p->isa);
     jb.pw = FN(sepconv_pw_table)(p->isa);
     jb.taps = packed;

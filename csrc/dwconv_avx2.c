@@ -27,6 +27,8 @@ static inline TGT vec dw256_even(vec lo, vec hi) {
 #define V_LOAD(p) _mm256_loadu_ps(p)
 #define V_PIN(v) __asm__("" : "+x"(v)) /* keep a loaded column in a register */
 #define V_STORE(p, v) _mm256_storeu_ps(p, v)
+#define V_STREAM(p, v) _mm256_stream_ps(p, v) /* p aligned to the vector */
+#define V_SFENCE() _mm_sfence()
 #define V_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define V_LOADM(p, m) _mm256_maskload_ps(p, m)
 #define V_STOREM(p, m, v) _mm256_maskstore_ps(p, m, v)

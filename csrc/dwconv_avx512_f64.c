@@ -25,6 +25,8 @@ static inline TGT vec dw512d_even(vec lo, vec hi) {
 #define V_LOAD(p) _mm512_loadu_pd(p)
 #define V_PIN(v) __asm__("" : "+v"(v)) /* keep a loaded column in a register */
 #define V_STORE(p, v) _mm512_storeu_pd(p, v)
+#define V_STREAM(p, v) _mm512_stream_pd(p, v) /* p aligned to the vector */
+#define V_SFENCE() _mm_sfence()
 #define V_FMA(a, b, c) _mm512_fmadd_pd(a, b, c)
 #define V_LOADM(p, m) _mm512_maskz_loadu_pd(m, p)
 #define V_STOREM(p, m, v) _mm512_mask_storeu_pd(p, m, v)

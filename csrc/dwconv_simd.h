@@ -7,6 +7,7 @@
  *   VL                    lanes per vector
  *   vec, vmask, ivec      ET vector, lane mask, lane index vector
  *   V_ZERO() V_SET1(s) V_LOAD(p) V_STORE(p, v) V_FMA(a, b, c)
+ *   V_STREAM(p, v) V_SFENCE()             non-temporal store (p aligned to the vector), fence
  *   V_LOADM(p, m) V_STOREM(p, m, v)       masked (disabled lanes: read as 0, not written)
  *   M_FIRST(n)            mask of the first min(n, VL) lanes
  *   M_ANDNOT(a, b)        lanes in b and not in a
@@ -75,7 +76,7 @@ static inline AI TGT void FAM(blk_reuse)(const ET *xp, const ET *t, ET *dq, int6
                                          const int DW, const int XMASK, const int OMASK,
                                          vmask mx, vmask mo, const int PERM, ivec idx,
                                          const int AK, const int KT, const int JLO,
-                                         const int JHI) {
+                                         const int JHI, int stream) {
     vec acc[RMAX];
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) acc[r] = V_ZERO();
@@ -117,6 +118,7 @@ static inline AI TGT void FAM(blk_reuse)(const ET *xp, const ET *t, ET *dq, int6
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
         if (OMASK) V_STOREM(dq + r * ldd, mo, acc[r]);
+        else if (stream) V_STREAM(dq + r * ldd, acc[r]);
         else V_STORE(dq + r * ldd, acc[r]);
     }
 }
@@ -127,7 +129,7 @@ static inline AI TGT void FAM(blk_gen)(const ET *xp, const ET *t, ET *dq, int64_
                                        int64_t kw, int64_t cmp, int64_t rstep, int64_t cstep,
                                        int64_t pstep, const int R, const int XMASK,
                                        const int OMASK, vmask mx, vmask mo, const int PERM,
-                                       ivec idx) {
+                                       ivec idx, int stream) {
     vec acc[RMAX];
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) acc[r] = V_ZERO();
@@ -145,6 +147,7 @@ static inline AI TGT void FAM(blk_gen)(const ET *xp, const ET *t, ET *dq, int64_
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
         if (OMASK) V_STOREM(dq + r * ldd, mo, acc[r]);
+        else if (stream) V_STREAM(dq + r * ldd, acc[r]);
         else V_STORE(dq + r * ldd, acc[r]);
     }
 }
@@ -160,6 +163,7 @@ typedef struct FAM(ctx) {
     const FAM(run) *runs;
     int64_t nruns, nblk, group; /* channel blocks, and how many to sweep per pass over rows */
     int prefetch;               /* the image is too big to be cache-resident */
+    int stream;                 /* full vectors of d go out by non-temporal stores */
 } FAM(ctx);
 
 /* Channel blocks [g0, g1) of R pixels starting at input offset xo (tap (0, 0)
@@ -199,23 +203,23 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
             if (FULL && KIND != K_GEN && KIND_KW(KIND) <= 5 && a1 - a0 == KIND_KW(KIND))
                 FAM(blk_reuse)(xp, t, dq, bld, a0, a1, rstep, bc, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx,
-                               KIND_KW(KIND), KIND_KW(KIND), JLO, JHI);
+                               KIND_KW(KIND), KIND_KW(KIND), JLO, JHI, cx->stream);
             else if (FULL && KIND != K_GEN)
                 FAM(blk_reuse)(xp, t, dq, bld, a0, a1, rstep, bc, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), PERM, 0, mx, all, PERM, idx, 0,
-                               KIND_KW(KIND), JLO, JHI);
+                               KIND_KW(KIND), JLO, JHI, cx->stream);
             else
                 FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R,
-                             PERM, 0, mx, all, PERM, idx);
+                             PERM, 0, mx, all, PERM, idx, cx->stream);
         } else {
             const vmask mo = M_FIRST(cm - q0), mt = M_FIRST(c - c0);
             if (FULL && KIND != K_GEN)
                 FAM(blk_reuse)(xp, t, dq, bld, a0, a1, rstep, bc, cmp, R, KIND_KW(KIND),
                                KIND_SW(KIND), KIND_DW(KIND), 1, 1, mt, mo, PERM, idx, 0,
-                               KIND_KW(KIND), JLO, JHI);
+                               KIND_KW(KIND), JLO, JHI, 0);
             else
                 FAM(blk_gen)(xp, t, dq, ldd, a0, a1, b0, b1, kw, cmp, rstep, cstep, pstep, R, 1,
-                             1, mt, mo, PERM, idx);
+                             1, mt, mo, PERM, idx, 0);
         }
     }
 }
@@ -434,7 +438,12 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
      * block in turn read memory in order */
     if (oh1 - oh0 <= 1) group = nblk;
     const int prefetch = p->h * p->w * p->c * (int64_t)sizeof(ET) > (int64_t)1 << 20;
-    FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group, prefetch};
+    /* the driver asks for it when d is not read back soon (the stage alone
+     * on big calls); every full vector's address must then be aligned */
+    const int64_t va = VL * (int64_t)sizeof(ET);
+    const int stream = (p->hints & SEPCONV_HINT_STREAM_OUTPUT) && (uintptr_t)d % (uintptr_t)va == 0 &&
+                       ldd % VL == 0;
+    FAM(ctx) cx = {p, taps, x, idxtab, runs, nruns, nblk, group, prefetch, stream};
     static const FAM(rows_fn) fns[2][7] = {
         {FAM(nhwc_rows_K_GEN_0), FAM(nhwc_rows_K_3S1_0), FAM(nhwc_rows_K_3S2_0),
          FAM(nhwc_rows_K_3S1D2_0), FAM(nhwc_rows_K_5S1_0), FAM(nhwc_rows_K_7S1_0),
@@ -443,6 +452,7 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
          FAM(nhwc_rows_K_3S1D2_1), FAM(nhwc_rows_K_5S1_1), FAM(nhwc_rows_K_7S1_1),
          FAM(nhwc_rows_K_3DIL_1)}};
     fns[m > 1][kind](&cx, oh0, oh1, d, ldd);
+    if (stream) V_SFENCE(); /* before another thread reads d */
     return SEPCONV_OK;
 }
 

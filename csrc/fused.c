@@ -47,6 +47,8 @@ typedef struct tiling {
 /* calls whose input and output take at least this much write the output
  * with streaming stores */
 #define STREAM_MIN_BYTES ((int64_t)64 << 20)
+/* the same for the depthwise stage alone (input and d) */
+#define DW_STREAM_MIN_BYTES ((int64_t)8 << 20)
 /* the GEMMs copy NHWC tiles whose pixel stride (in elements) is a multiple
  * of this to a padded stride (gemm_avx512.c NHWC_REPACK_MOD) */
 #define NHWC_PAD_MOD 512

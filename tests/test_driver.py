@@ -189,6 +189,64 @@ def test_streamed_output_equals_ordinary_stores(isa):
             assert np.array_equal(y.view(np.uint32), want.view(np.uint32)), (threads, offset)
 
 
+
+# The depthwise stage alone streams d (NHWC, full vectors, when d and its
+# pixel stride are vector-aligned): 3x3, depth multiplier 2, dilation 5 (the
+# dilated block) and 5x5 stride 2 (the general block); c*m a multiple of
+# every vector width, so every block is a full one.
+DW_STREAM_SHAPES = [
+    ("dw_3x3", 2, 13, 11, 32, 1, 8, 3, 1, 1, "same"),
+    ("dw_m2", 2, 9, 10, 24, 2, 8, 3, 1, 1, "same"),
+    ("dw_dil5", 1, 20, 40, 64, 1, 8, 3, 1, 5, "same"),
+    ("dw_k5s2", 2, 11, 9, 16, 1, 8, 5, 2, 1, "valid"),
+]
+DW_STREAM_MIN_BYTES = 8 << 20
+
+
+def _depthwise_into(plan, x, shape, threads, offset, dtype):
+    """depthwise() into a 64-byte aligned d, or one `offset` elements past it."""
+    name, n, h, w, c, m, f, k, s, d, padding = shape
+    ho, wo, pt, pl = geometry(h, w, k, s, d, padding)
+    size = n * ho * wo * c * m
+    buf = np.empty(size + 16, dtype)
+    start = (-buf.ctypes.data % 64) // buf.itemsize
+    dd = buf[start + offset:start + offset + size]
+    dd[:] = np.nan
+    plan.depthwise(np.ascontiguousarray(x).ravel(), dd, n, h, w, pt, pl, ho, wo, threads)
+    return dd
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("shape", DW_STREAM_SHAPES, ids=[s[0] for s in DW_STREAM_SHAPES])
+@pytest.mark.parametrize("isa", ISAS)
+def test_streamed_depthwise_equals_ordinary_stores(isa, shape, dtype):
+    """A plan forced to stream writes the same d as the ordinary one, bitwise,
+    at 1-3 threads, into aligned d (streamed) and misaligned d (not)."""
+    name, n, h, w, c, m, f, k, s, d, padding = shape
+    plain, x, weights = make(shape, dtype, isa, False)
+    want = _depthwise_into(plain, x, shape, 1, 0, dtype)
+    assert not np.isnan(want).any()
+    streamed = _kernels.Plan(dtype, c, m, f, k, k, s, s, d, d, False, "relu", True, isa=isa,
+                             stream_output=True)
+    streamed.pack(weights[0], weights[1].reshape(c * m, f), weights[2])
+    for threads in (1, 2, 3):
+        for offset in (0, 1):
+            got = _depthwise_into(streamed, x, shape, threads, offset, dtype)
+            assert np.array_equal(got, want), (threads, offset)
+
+
+def test_depthwise_alone_streams_big_calls_with_the_same_values():
+    """At the size where the driver streams the depthwise stage by itself, d
+    into an aligned buffer equals d into a misaligned one (ordinary stores)."""
+    shape = ("dw_auto", 2, 64, 64, 256, 1, 8, 3, 1, 1, "same")
+    name, n, h, w, c, m, f, k, s, d, padding = shape
+    assert 2 * n * h * w * c * 4 >= DW_STREAM_MIN_BYTES
+    plan, x, _ = make(shape, np.float32, _kernels.best_isa(), False)
+    want = _depthwise_into(plan, x, shape, 1, 1, np.float32)
+    for threads in (1, 2):
+        got = _depthwise_into(plan, x, shape, threads, 0, np.float32)
+        assert np.array_equal(got, want), threads
+
 def test_driver_streams_big_calls_with_the_same_values():
     """At the size where the driver turns streaming on by itself, the whole
     batch equals the images run one by one (ordinary stores) bitwise."""
