@@ -54,8 +54,10 @@ class Impl:
             ysh, dsh = (batch, case.f, g["ho"], g["wo"]), (batch, cm, g["ho"], g["wo"])
         else:
             ysh, dsh = (batch, g["ho"], g["wo"], case.f), (batch, g["ho"], g["wo"], cm)
-        self.y = np.empty(ysh, np.float32)
-        self.d = np.empty(dsh, np.float32)
+        # the library's own allocator, as a layer call uses (cache-line aligned:
+        # numpy's 16-byte alignment would keep the kernels from streaming)
+        self.y = _kernels.empty_output(ysh, np.float32)
+        self.d = _kernels.empty_output(dsh, np.float32)
         if has_layer():
             layer = sepconv.SeparableConv2D(
                 case.f, case.k, strides=case.stride, padding=case.padding,
