@@ -45,7 +45,8 @@ INL __m512d act_vec(int act, __m512d x) {
 INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const double *a,
              int64_t a_rs, int64_t a_cs, const double *b, int64_t b_rs, __mmask8 mlast,
              const double *bias, const int bias_rows, int act, int rows, double *c,
-             int64_t ldc, const int load_c, const int finish) {
+             int64_t ldc, const int load_c, const int finish, const int PF, const char *pf,
+             int64_t pf_n) {
     __m512d acc[NHWC_MR][3];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
@@ -56,6 +57,8 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const doub
                                             : _mm512_loadu_pd(c + r * ldc + 8 * v);
     for (int64_t kk = 0; kk < k; kk++) {
         __m512d bv[3];
+        /* one line of the caller's next input into L2 per k */
+        if (PF) _mm_prefetch(pf + 64 * (kk < pf_n ? kk : pf_n - 1), _MM_HINT_T1);
 #pragma GCC unroll 3
         for (int v = 0; v < NV; v++)
             bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_pd(mlast, b + 8 * v)
@@ -107,27 +110,33 @@ static inline __mmask8 tail_mask(int64_t n) { /* n in 1..8 */
     return (__mmask8)(n >= 8 ? 0xFF : ((1u << n) - 1));
 }
 
-#define NHWC_CASE(R)                                                                      \
+#define NHWC_CASE(R, PF)                                                                  \
     case R:                                                                               \
         if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
-                         load, fin);                                                      \
-        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin); \
+                         load, fin, PF, pf, pf_n);                                        \
+        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, \
+                 PF, pf, pf_n);                                                           \
         break;
 
-TGT static void nhwc_rows(int rows, int nv, __mmask8 m, int64_t k, int64_t k0, int64_t k1,
-                          const double *a, int64_t ldd, const double *panel, int act, double *c,
-                          int64_t ldy) {
-    const int64_t kn = k1 - k0;
-    const double *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;
-    const int load = k0 > 0, fin = k1 == k;
-    a += k0;
-    switch (rows) {
-        NHWC_CASE(1) NHWC_CASE(2) NHWC_CASE(3) NHWC_CASE(4) NHWC_CASE(5) NHWC_CASE(6)
-        NHWC_CASE(7) NHWC_CASE(8) NHWC_CASE(9) NHWC_CASE(10) NHWC_CASE(11) NHWC_CASE(12)
-        NHWC_CASE(13) NHWC_CASE(14)
-    default: break;
+/* PF: the variant that fetches pf_n lines from pf (a function of its own) */
+#define NHWC_ROWS(NAME, PF, ATTR)                                                             \
+    ATTR TGT static void NAME(int rows, int nv, __mmask8 m, int64_t k, int64_t k0, int64_t k1, \
+                              const double *a, int64_t ldd, const double *panel, int act,     \
+                              double *c, int64_t ldy, const char *pf, int64_t pf_n) {         \
+        const int64_t kn = k1 - k0;                                                           \
+        const double *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;                  \
+        const int load = k0 > 0, fin = k1 == k;                                               \
+        a += k0;                                                                              \
+        switch (rows) {                                                                       \
+            NHWC_CASE(1, PF) NHWC_CASE(2, PF) NHWC_CASE(3, PF) NHWC_CASE(4, PF)               \
+            NHWC_CASE(5, PF) NHWC_CASE(6, PF) NHWC_CASE(7, PF) NHWC_CASE(8, PF)               \
+            NHWC_CASE(9, PF) NHWC_CASE(10, PF) NHWC_CASE(11, PF) NHWC_CASE(12, PF)            \
+            NHWC_CASE(13, PF) NHWC_CASE(14, PF)                                               \
+        default: break;                                                                       \
+        }                                                                                     \
     }
-}
+NHWC_ROWS(nhwc_rows, 0, )
+NHWC_ROWS(nhwc_rows_pf, 1, __attribute__((noinline)))
 
 /* A micro-tile runs the whole K while its weight panel (K x 128 B, from L2)
  * serves every row block, as in gemm_avx512.c; only K past NHWC_FULL_K_MAX
@@ -135,18 +144,25 @@ TGT static void nhwc_rows(int rows, int nv, __mmask8 m, int64_t k, int64_t k0, i
  * each element is still one chain over k. */
 TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const double *d,
                           int64_t ldd, int64_t npix, int64_t f0, int64_t f1, double *y,
-                          int64_t ldy) {
+                          int64_t ldy, sepconv_ahead *ahead) {
     const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
     if (k <= NHWC_FULL_K_MAX && sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(double))) {
         /* weights from L2: every panel on one row block in turn (as in
-         * gemm_avx512.c: d rows read once, output rows written whole) */
+         * gemm_avx512.c: d rows read once, output rows written whole); the
+         * caller's next input spread evenly over the micro-kernel calls */
+        const int64_t calls = (npix + NHWC_MR - 1) / NHWC_MR * ((f1 - f0 + NHWC_NR - 1) / NHWC_NR);
+        const int64_t per = ahead ? (ahead->lines + calls - 1) / calls : 0;
         for (int64_t i0 = 0; i0 < npix; i0 += NHWC_MR) {
             const int rows = (int)(npix - i0 < NHWC_MR ? npix - i0 : NHWC_MR);
             for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
                 const int nv = ncols > 8 ? 2 : 1;
-                nhwc_rows(rows, nv, tail_mask(ncols - 8 * (nv - 1)), k, 0, k, d + i0 * ldd, ldd,
-                          wp + (j0 / NHWC_NR) * pstride, p->act, y + i0 * ldy + j0, ldy);
+                const char *pf = NULL;
+                const int64_t n = sepconv_ahead_take(ahead, per < k ? per : k, &pf);
+                (n ? nhwc_rows_pf : nhwc_rows)(rows, nv, tail_mask(ncols - 8 * (nv - 1)), k, 0,
+                                               k, d + i0 * ldd, ldd,
+                                               wp + (j0 / NHWC_NR) * pstride, p->act,
+                                               y + i0 * ldy + j0, ldy, pf, n);
             }
         }
         return;
@@ -161,10 +177,10 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
             int64_t i0 = 0;
             for (; i0 + NHWC_MR <= npix; i0 += NHWC_MR)
                 nhwc_rows(NHWC_MR, nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
-                          y + i0 * ldy + j0, ldy);
+                          y + i0 * ldy + j0, ldy, NULL, 0);
             if (i0 < npix)
                 nhwc_rows((int)(npix - i0), nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
-                          y + i0 * ldy + j0, ldy);
+                          y + i0 * ldy + j0, ldy, NULL, 0);
         }
         k0 = k1;
     }
@@ -173,7 +189,8 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
 /* One NCHW micro-tile: channels of panel pi (rows), pixels i0.. (columns). */
 TGT static void nchw_block(const sepconv_params *p, const double *wp, const double *d,
                            int64_t ldd, int64_t npix, int64_t i0, int64_t pi, int64_t f1,
-                           double *y, int64_t ldy, int64_t k0, int64_t k1) {
+                           double *y, int64_t ldy, int64_t k0, int64_t k1, const char *pf,
+                           int64_t pf_n) {
     const int64_t k = p->c * p->m, pstride = k * NCHW_MR + NCHW_MR;
     const double *panel = wp + pi * pstride, *bias = panel + k * NCHW_MR;
     const int64_t j0 = pi * NCHW_MR;
@@ -184,44 +201,57 @@ TGT static void nchw_block(const sepconv_params *p, const double *wp, const doub
     const double *a = panel + k0 * NCHW_MR, *b = d + k0 * ldd + i0;
     const int load = k0 > 0, fin = k1 == k;
     double *c = y + j0 * ldy + i0;
-    if (nv == 3)
-        ukr(NCHW_MR, 3, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
-    else if (nv == 2)
-        ukr(NCHW_MR, 2, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
-    else
-        ukr(NCHW_MR, 1, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, fin);
+#define NCHW_UKR(NV, PF) \
+    ukr(NCHW_MR, NV, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, \
+        fin, PF, pf, pf_n)
+    if (pf_n > 0) {
+        if (nv == 3) NCHW_UKR(3, 1);
+        else if (nv == 2) NCHW_UKR(2, 1);
+        else NCHW_UKR(1, 1);
+    } else {
+        if (nv == 3) NCHW_UKR(3, 0);
+        else if (nv == 2) NCHW_UKR(2, 0);
+        else NCHW_UKR(1, 0);
+    }
+#undef NCHW_UKR
 }
 
 TGT static void tile_nchw(const sepconv_params *p, const double *wp, const double *d,
                           int64_t ldd, int64_t npix, int64_t f0, int64_t f1, double *y,
-                          int64_t ldy) {
+                          int64_t ldy, sepconv_ahead *ahead) {
     const int64_t k = p->c * p->m;
     const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
     if (sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(double))) {
         /* weights stay in L2, a KC x 24 strip of d in L1 for every panel;
-         * k blocks in order, partial sums through y */
+         * k blocks in order, partial sums through y; the caller's next
+         * input spread evenly over the micro-kernel calls */
+        const int64_t nkb = k <= NCHW_KC + NCHW_KC / 2 ? 1 : (k - NCHW_KC / 2 - 1) / NCHW_KC + 1;
+        const int64_t calls = (npix + NCHW_NR - 1) / NCHW_NR * nkb * (p1 - p0);
+        const int64_t per = ahead ? (ahead->lines + calls - 1) / calls : 0;
         for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
             for (int64_t k0 = 0; k0 < k; k0 += NCHW_KC) {
                 const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
-                for (int64_t pi = p0; pi < p1; pi++)
-                    nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, k0, k1);
+                for (int64_t pi = p0; pi < p1; pi++) {
+                    const char *pf = NULL;
+                    const int64_t n = sepconv_ahead_take(ahead, per < k1 - k0 ? per : k1 - k0, &pf);
+                    nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, k0, k1, pf, n);
+                }
                 if (k1 == k) break;
             }
     } else {
         /* big weights: stream each panel once, reuse it over all pixels */
         for (int64_t pi = p0; pi < p1; pi++)
             for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
-                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k);
+                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k, NULL, 0);
     }
 }
 
 static void tile_f64(const sepconv_params *p, const double *wp, const double *d, int64_t ldd,
                      int64_t npix, int64_t f0, int64_t f1, double *y, int64_t ldy,
                      sepconv_ahead *ahead) {
-    (void)ahead; /* not measured on this family */
     if (npix <= 0 || f1 <= f0) return;
-    if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy);
-    else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy);
+    if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy, ahead);
+    else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy, ahead);
 }
 
 const sepconv_pw_kernels_f64 sepconv_pw_avx512_f64 = {size_f64, pack_f64, tile_f64, F_BLOCK};
