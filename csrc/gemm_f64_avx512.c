@@ -19,7 +19,8 @@
 enum { NHWC_MR = 14, NHWC_NR = 16, NCHW_MR = 8, NCHW_NR = 24, F_BLOCK = 16,
        NCHW_KC = 128 /* a 128 x 24 strip of d: 24 KB of L1 */,
        NHWC_KC = 256 /* a 256 x 16 weight block: 32 KB of L1 */,
-       NHWC_FULL_K_MAX = 2560 /* K up to which a micro-tile runs the whole K (tile_nhwc) */ };
+       NHWC_FULL_K_MAX = 2560 /* K up to which a micro-tile runs the whole K (tile_nhwc) */,
+       NCHW_STRIP_MIN_K = 1024 /* K above which NCHW tiles go strip by strip (tile_nchw) */ };
 
 INL __m512d act_vec(int act, __m512d x) {
     const __m512d zero = _mm512_setzero_pd();
@@ -221,7 +222,9 @@ TGT static void tile_nchw(const sepconv_params *p, const double *wp, const doubl
                           int64_t ldy, sepconv_ahead *ahead) {
     const int64_t k = p->c * p->m;
     const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
-    if (sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(double))) {
+    const int64_t calls_p = (npix + NCHW_NR - 1) / NCHW_NR * (p1 - p0);
+    if (k > NCHW_STRIP_MIN_K &&
+        sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(double))) {
         /* weights stay in L2, a KC x 24 strip of d in L1 for every panel;
          * k blocks in order, partial sums through y; the caller's next
          * input spread evenly over the micro-kernel calls */
@@ -239,10 +242,17 @@ TGT static void tile_nchw(const sepconv_params *p, const double *wp, const doubl
                 if (k1 == k) break;
             }
     } else {
-        /* big weights: stream each panel once, reuse it over all pixels */
+        /* each panel over all pixels, as in gemm_avx512.c: its 8 output rows
+         * go out as 8 long runs, not one short run per channel and strip
+         * (at batch 1 a float64 output passes L2), and big weights come in
+         * once */
+        const int64_t per = ahead ? (ahead->lines + calls_p - 1) / calls_p : 0;
         for (int64_t pi = p0; pi < p1; pi++)
-            for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
-                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k, NULL, 0);
+            for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR) {
+                const char *pf = NULL;
+                const int64_t n = sepconv_ahead_take(ahead, per < k ? per : k, &pf);
+                nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k, pf, n);
+            }
     }
 }
 
