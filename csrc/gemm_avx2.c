@@ -15,7 +15,8 @@
 #define TGT __attribute__((target("avx2,fma")))
 #define INL static inline __attribute__((always_inline)) TGT
 
-enum { NHWC_MR = 6, NHWC_NR = 16, NCHW_MR = 4, NCHW_NR = 24, F_BLOCK = 16 };
+enum { NHWC_MR = 6, NHWC_NR = 16, NCHW_MR = 4, NCHW_NR = 24, F_BLOCK = 16,
+       NCHW_STRIP_MIN_K = 1024 /* K above which NCHW tiles go strip by strip (tile_nchw) */ };
 
 INL __m256 act_vec(int act, __m256 x) {
     const __m256 zero = _mm256_setzero_ps();
@@ -147,12 +148,15 @@ TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float 
                           int64_t npix, int64_t f0, int64_t f1, float *y, int64_t ldy) {
     const int64_t k = p->c * p->m;
     const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
-    if (sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float))) {
+    if (k > NCHW_STRIP_MIN_K &&
+        sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float))) {
         /* weights stay in L2; a K x 24 strip of d is reused by every panel */
         for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
             for (int64_t pi = p0; pi < p1; pi++) nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy);
     } else {
-        /* big weights: stream each panel once, reuse it over all pixels */
+        /* each panel over all pixels, as in gemm_avx512.c: its 4 output rows
+         * go out as long runs, not one short run per channel and strip, and
+         * big weights come in once */
         for (int64_t pi = p0; pi < p1; pi++)
             for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR) nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy);
     }
