@@ -163,7 +163,6 @@ NHWC_ROWS(nhwc_rows_pf, 1, 0, __attribute__((noinline)))
 NHWC_ROWS(nhwc_rows_st, 0, 1, __attribute__((noinline)))
 NHWC_ROWS(nhwc_rows_st_pf, 1, 1, __attribute__((noinline)))
 
-
 /* Each micro-tile runs the whole K in registers while its 32-column weight
  * panel (K x 128 B, from L2) serves every row block of the tile.  Only a
  * panel past NHWC_FULL_K_MAX rows goes in blocks of KC k, a KC x 32 block
@@ -206,7 +205,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
                 const int nv = ncols > 16 ? 2 : 1;
                 const char *pf = NULL;
-                const int64_t n = sepconv_ahead_take(ahead, ahead_per < k ? ahead_per : k, &pf);
+                const int64_t n = sepconv_ahead_take(ahead, ahead_per, k, &pf);
                 (n ? (stream ? nhwc_rows_st_pf : nhwc_rows_pf) : stream ? nhwc_rows_st : nhwc_rows)(
                     rows, nv, tail_mask(ncols - 16 * (nv - 1)), k, 0, k, d + i0 * ldd, ldd,
                     wp + (j0 / NHWC_NR) * pstride, p->act, y + i0 * ldy + j0, ldy, pf, n);
@@ -247,7 +246,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                 /* otherwise the caller's next input (weights from L2) */
                 const char *pf = next + 64 * l0;
                 const int64_t na =
-                    pf_on ? 0 : sepconv_ahead_take(ahead, ahead_per < k1 - k0 ? ahead_per : k1 - k0, &pf);
+                    pf_on ? 0 : sepconv_ahead_take(ahead, ahead_per, k1 - k0, &pf);
                 const int st = stream && k1 == k;
                 (na ? (st ? nhwc_rows_st_pf : nhwc_rows_pf)
                     : st ? nhwc_rows_st : use ? nhwc_rows_pf : nhwc_rows)(
@@ -333,7 +332,7 @@ TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float 
                 const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
                 pack_strip(d + i0, ldd, k0, k1, ncols, strip);
                 for (int64_t pi = p0; pi < p1; pi++) {
-                    const int64_t n = sepconv_ahead_take(ahead, per < k1 - k0 ? per : k1 - k0, &pf);
+                    const int64_t n = sepconv_ahead_take(ahead, per, k1 - k0, &pf);
                     nchw_block(p, wp, strip, NCHW_NR, ncols, pi, f1, y + i0, ldy, k0, k1, 1, pf, n);
                 }
                 if (k1 == k) break;
@@ -346,7 +345,7 @@ TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float 
          * 8.8 ms), and the weights, when they pass L2, come in once */
         for (int64_t pi = p0; pi < p1; pi++)
             for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR) {
-                const int64_t n = sepconv_ahead_take(ahead, per < k ? per : k, &pf);
+                const int64_t n = sepconv_ahead_take(ahead, per, k, &pf);
                 nchw_block(p, wp, d + i0, ldd, npix - i0 < NCHW_NR ? npix - i0 : NCHW_NR, pi, f1,
                            y + i0, ldy, 0, k, 0, pf, n);
             }

@@ -159,7 +159,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
                 const int nv = ncols > 8 ? 2 : 1;
                 const char *pf = NULL;
-                const int64_t n = sepconv_ahead_take(ahead, per < k ? per : k, &pf);
+                const int64_t n = sepconv_ahead_take(ahead, per, k, &pf);
                 (n ? nhwc_rows_pf : nhwc_rows)(rows, nv, tail_mask(ncols - 8 * (nv - 1)), k, 0,
                                                k, d + i0 * ldd, ldd,
                                                wp + (j0 / NHWC_NR) * pstride, p->act,
@@ -236,7 +236,7 @@ TGT static void tile_nchw(const sepconv_params *p, const double *wp, const doubl
                 const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
                 for (int64_t pi = p0; pi < p1; pi++) {
                     const char *pf = NULL;
-                    const int64_t n = sepconv_ahead_take(ahead, per < k1 - k0 ? per : k1 - k0, &pf);
+                    const int64_t n = sepconv_ahead_take(ahead, per, k1 - k0, &pf);
                     nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, k0, k1, pf, n);
                 }
                 if (k1 == k) break;
@@ -250,7 +250,7 @@ TGT static void tile_nchw(const sepconv_params *p, const double *wp, const doubl
         for (int64_t pi = p0; pi < p1; pi++)
             for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR) {
                 const char *pf = NULL;
-                const int64_t n = sepconv_ahead_take(ahead, per < k ? per : k, &pf);
+                const int64_t n = sepconv_ahead_take(ahead, per, k, &pf);
                 nchw_block(p, wp, d, ldd, npix, i0, pi, f1, y, ldy, 0, k, pf, n);
             }
     }

@@ -33,8 +33,10 @@ typedef struct sepconv_ahead {
 } sepconv_ahead;
 
 /* The next (at most) n lines of *ah, all in one segment, for one micro-kernel
- * call; *pf gets their start.  Returns their count, 0 when nothing is left. */
-static inline int64_t sepconv_ahead_take(sepconv_ahead *ah, int64_t n, const char **pf) {
+ * call over k steps (a line per step: at most k); *pf gets their start.
+ * Returns their count, 0 when nothing is left. */
+static inline int64_t sepconv_ahead_take(sepconv_ahead *ah, int64_t n, int64_t k, const char **pf) {
+    if (n > k) n = k;
     if (!ah || ah->lines <= 0 || n <= 0) return 0;
     if (n > ah->lines) n = ah->lines;
     if (n > ah->seg_lines - ah->pos) n = ah->seg_lines - ah->pos;
