@@ -127,8 +127,22 @@ class BuildExt(build_ext):
         for ext in self.extensions:
             ext.extra_compile_args = cflags + list(ext.extra_compile_args or [])
             ext.extra_link_args = ldflags + list(ext.extra_link_args or [])
+        # setuptools reuses objects and the extension by timestamp alone: after a
+        # serial or sanitizer build in this tree, a plain `pip install .` would
+        # ship that build.  Rebuild everything when the flags changed.
+        stamp = os.path.join(self.build_temp, "sepconv-build-flags.txt")
+        flags = repr((cflags, ldflags))
+        try:
+            with open(stamp) as fh:
+                if fh.read() != flags:
+                    self.force = True
+        except OSError:
+            self.force = True
         _compile_in_parallel(self.compiler)
         super().build_extensions()
+        os.makedirs(self.build_temp, exist_ok=True)
+        with open(stamp, "w") as fh:
+            fh.write(flags)
 
     @staticmethod
     def _warn(msg):
