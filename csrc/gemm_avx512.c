@@ -194,7 +194,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                         : NULL;
     const int64_t npanels = (f1 - f0 + NHWC_NR - 1) / NHWC_NR;
     /* the caller's next input, spread evenly over the micro-kernel calls */
-    const int64_t ahead_per = ahead ? (ahead->lines + nrb * npanels - 1) / (nrb * npanels) : 0;
+    const int64_t ahead_per = sepconv_ahead_per_call(ahead, nrb * npanels);
     if (full_k && !buf && w_in_l2) {
         /* weights from L2: every panel in turn on one row block, so its d
          * rows are read from memory once and then from L1, and each output
@@ -315,7 +315,7 @@ TGT static void tile_nchw(const sepconv_params *p, const float *wp, const float 
     const int64_t nstrips = (npix + NCHW_NR - 1) / NCHW_NR;
     /* the caller's next input, spread evenly over the micro-kernel calls */
     const int64_t calls = nstrips * (p1 - p0);
-    const int64_t per = ahead ? (ahead->lines + calls - 1) / calls : 0;
+    const int64_t per = sepconv_ahead_per_call(ahead, calls);
     const char *pf = NULL;
     const int strips = k > NCHW_STRIP_MIN_K &&
                        sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(float));

@@ -152,7 +152,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
          * gemm_avx512.c: d rows read once, output rows written whole); the
          * caller's next input spread evenly over the micro-kernel calls */
         const int64_t calls = (npix + NHWC_MR - 1) / NHWC_MR * ((f1 - f0 + NHWC_NR - 1) / NHWC_NR);
-        const int64_t per = ahead ? (ahead->lines + calls - 1) / calls : 0;
+        const int64_t per = sepconv_ahead_per_call(ahead, calls);
         for (int64_t i0 = 0; i0 < npix; i0 += NHWC_MR) {
             const int rows = (int)(npix - i0 < NHWC_MR ? npix - i0 : NHWC_MR);
             for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
@@ -222,15 +222,14 @@ TGT static void tile_nchw(const sepconv_params *p, const double *wp, const doubl
                           int64_t ldy, sepconv_ahead *ahead) {
     const int64_t k = p->c * p->m;
     const int64_t p0 = f0 / NCHW_MR, p1 = (f1 + NCHW_MR - 1) / NCHW_MR;
-    const int64_t calls_p = (npix + NCHW_NR - 1) / NCHW_NR * (p1 - p0);
+    const int64_t nstrips = (npix + NCHW_NR - 1) / NCHW_NR;
     if (k > NCHW_STRIP_MIN_K &&
         sepconv_gemm_weights_fit_l2((p1 - p0) * (k * NCHW_MR + NCHW_MR) * (int64_t)sizeof(double))) {
         /* weights stay in L2, a KC x 24 strip of d in L1 for every panel;
          * k blocks in order, partial sums through y; the caller's next
          * input spread evenly over the micro-kernel calls */
         const int64_t nkb = k <= NCHW_KC + NCHW_KC / 2 ? 1 : (k - NCHW_KC / 2 - 1) / NCHW_KC + 1;
-        const int64_t calls = (npix + NCHW_NR - 1) / NCHW_NR * nkb * (p1 - p0);
-        const int64_t per = ahead ? (ahead->lines + calls - 1) / calls : 0;
+        const int64_t per = sepconv_ahead_per_call(ahead, nstrips * nkb * (p1 - p0));
         for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR)
             for (int64_t k0 = 0; k0 < k; k0 += NCHW_KC) {
                 const int64_t k1 = k - k0 <= NCHW_KC + NCHW_KC / 2 ? k : k0 + NCHW_KC;
@@ -246,7 +245,7 @@ TGT static void tile_nchw(const sepconv_params *p, const double *wp, const doubl
          * go out as 8 long runs, not one short run per channel and strip
          * (at batch 1 a float64 output passes L2), and big weights come in
          * once */
-        const int64_t per = ahead ? (ahead->lines + calls_p - 1) / calls_p : 0;
+        const int64_t per = sepconv_ahead_per_call(ahead, nstrips * (p1 - p0));
         for (int64_t pi = p0; pi < p1; pi++)
             for (int64_t i0 = 0; i0 < npix; i0 += NCHW_NR) {
                 const char *pf = NULL;

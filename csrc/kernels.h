@@ -32,6 +32,12 @@ typedef struct sepconv_ahead {
     int64_t pos;        /* lines already taken from the current segment */
 } sepconv_ahead;
 
+/* Lines per call when *ah (NULL: none) is spread evenly over calls > 0
+ * micro-kernel calls. */
+static inline int64_t sepconv_ahead_per_call(const sepconv_ahead *ah, int64_t calls) {
+    return ah ? (ah->lines + calls - 1) / calls : 0;
+}
+
 /* The next (at most) n lines of *ah, all in one segment, for one micro-kernel
  * call over k steps (a line per step: at most k); *pf gets their start.
  * Returns their count, 0 when nothing is left. */
