@@ -7,7 +7,11 @@
 
 Every implementation runs in its own subprocess per thread count (see
 worker.py); sepconv's worker also runs the roofline probe at that thread
-count.  Prints one table per (threads, batch) and writes all raw timings and
+count.  The implementations take turns case by case: each measurement is
+split into --rounds rounds, and in each round every implementation times the
+same case in turn (the order rotating), so that a slow spell of this shared
+machine falls on all of them alike rather than on whichever ran at that
+minute.  Prints one table per (threads, batch) and writes all raw timings and
 machine facts as JSON (and a PNG when matplotlib is importable) to --out."""
 
 import argparse
@@ -15,9 +19,9 @@ import datetime
 import json
 import os
 import platform
+import select
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,6 +29,7 @@ sys.path.insert(0, HERE)
 
 import cases as suite  # noqa: E402
 import report  # noqa: E402
+import timing  # noqa: E402
 from worker import PEERS  # noqa: E402
 
 
@@ -54,32 +59,159 @@ def parse_threads(values):
     return out
 
 
-def run_worker(python, peer, threads, args, cases):
-    fd, path = tempfile.mkstemp(prefix=f"sepconv-bench-{peer}-", suffix=".json")
-    os.close(fd)
-    cmd = [python, os.path.join(HERE, "worker.py"), "--peer", peer, "--threads", str(threads),
-           "--batches", *map(str, args.batch), "--budget", str(args.budget),
-           "--repeats", str(args.repeats), "--out", path, "--cases", *cases]
-    if peer == "sepconv":
-        cmd += ["--probe", "--probe-bytes", str(args.probe_bytes), "--split-limit", str(args.split_limit)]
-    t0 = time.perf_counter()
+class WorkerGone(Exception):
+    pass
+
+
+class WorkerProc:
+    """A worker process (worker.py) and its line protocol, with a time limit per answer."""
+
+    def __init__(self, python, peer, threads, timeout):
+        self.peer, self.timeout = peer, timeout
+        self.proc = subprocess.Popen(
+            [python, os.path.join(HERE, "worker.py"), "--peer", peer, "--threads", str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.alive = True
+        self.reason = None
+
+    def answer(self):
+        ready, _, _ = select.select([self.proc.stdout], [], [], self.timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            self.stop(f"no answer within {self.timeout:.0f} s" if not ready
+                      else f"worker exited with {self.proc.wait()}")
+            raise WorkerGone(self.reason)
+        return json.loads(line)
+
+    def ask(self, op, **kw):
+        if not self.alive:
+            raise WorkerGone(self.reason)
+        try:
+            self.proc.stdin.write(json.dumps({"op": op, **kw}) + "\n")
+            self.proc.stdin.flush()
+        except OSError as exc:
+            self.stop(f"worker gone: {exc!r}")
+            raise WorkerGone(self.reason)
+        return self.answer()
+
+    def stop(self, reason=None):
+        if reason and self.alive:
+            self.reason = reason
+        self.alive = False
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(json.dumps({"op": "quit"}) + "\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+
+
+def rotated(names, k):
+    k %= max(1, len(names))
+    return names[k:] + names[:k]
+
+
+def run_threads(args, threads, peers, case_names):
+    """Every implementation at one thread count, interleaved: for each case and
+    batch, `rounds` rounds in which each implementation in turn (the order
+    rotating from round to round) times its call for budget / rounds seconds.
+    Returns {name: worker document}."""
+    names = ["sepconv", *peers]
+    t_start = time.perf_counter()
+    procs = {n: WorkerProc(args.python, n, threads, args.worker_timeout) for n in names}
+    docs = {}
+    for n, w in procs.items():
+        try:
+            setup = w.answer()
+        except WorkerGone as exc:
+            setup = {"available": False, "reason": str(exc)}
+        docs[n] = {"peer": n, "threads": threads, "results": [], **setup}
+        if not setup.get("available"):
+            w.stop(setup.get("reason"))
+            log(f"[{n} t={threads}] unavailable: {setup.get('reason')}")
+    per_round = {"budget": args.budget / args.rounds, "repeats": -(-args.repeats // args.rounds)}
+    whole = {"budget": args.budget, "repeats": args.repeats}
+    sep = procs["sepconv"]
+    if sep.alive:
+        log(f"[t={threads}] roofline probe ...")
+        try:
+            docs["sepconv"]["probe"] = sep.ask("probe", bytes=args.probe_bytes)["probe"]
+        except WorkerGone:
+            pass
+    for i, name in enumerate(case_names):
+        t_case = time.perf_counter()
+        entries = {n: {"case": name} for n in names if procs[n].alive}
+        for n, e in entries.items():
+            _keep(e, procs[n], "check", case=name)
+        for b in args.batch:
+            loaded = [n for n in entries if "error" not in entries[n]
+                      and _keep(entries[n], procs[n], "load", case=name, batch=b) is not None]
+            rounds = {n: [] for n in loaded}
+            for r in range(args.rounds):
+                for n in rotated(loaded, i + r):
+                    if "error" not in entries[n]:
+                        got = _keep(entries[n], procs[n], "time", warmups=2 if r == 0 else 1,
+                                    **per_round)
+                        if got is not None:
+                            rounds[n].append(got["timing"])
+            for n in loaded:
+                if "error" in entries[n] or not rounds[n]:
+                    continue
+                res = entries[n][f"b{b}"] = timing.pool_rounds(rounds[n])
+                if n == "sepconv":
+                    if res["median_s"] > args.split_limit:
+                        res["split_skipped"] = f"call slower than {args.split_limit} s"
+                    else:
+                        got = _keep(entries[n], procs[n], "split", **whole)
+                        if got is not None and got["split"]:
+                            res["split"] = got["split"]
+            for n in loaded:
+                if procs[n].alive:
+                    _keep(entries[n], procs[n], "unload")
+        for n, e in entries.items():
+            docs[n]["results"].append(e)
+        meds = " ".join(f"{n}=" + "/".join(f"{e[f'b{b}']['median_s'] * 1e3:.3f}" if f"b{b}" in e
+                                            else "-" for b in args.batch)
+                        for n, e in entries.items())
+        bad = [n for n, e in entries.items() if "error" in e or not e.get("check", {}).get("ok")]
+        log(f"[t={threads}] {i + 1}/{len(case_names)} {name} (ms, b{'/b'.join(map(str, args.batch))}): "
+            f"{meds}{'  CHECK FAILED or ERROR: ' + ', '.join(bad) if bad else ''} "
+            f"({time.perf_counter() - t_case:.1f}s)")
+    if sep.alive:
+        try:
+            docs["sepconv"]["overhead_tiny"] = sep.ask("overhead", **whole)["overhead"]
+        except WorkerGone:
+            pass
+    for n, w in procs.items():
+        if w.reason and docs[n].get("available"):
+            docs[n]["reason"] = w.reason
+        w.stop()
+        docs[n]["wall_s"] = time.perf_counter() - t_start
+    return docs
+
+
+def _keep(entry, proc, op, **kw):
+    """proc's answer to op, or None with the failure recorded in entry."""
     try:
-        proc = subprocess.run(cmd, timeout=args.worker_timeout)
-        with open(path) as fh:
-            doc = json.load(fh)
-        if proc.returncode:
-            doc.setdefault("reason", f"worker exited with {proc.returncode}")
-    except subprocess.TimeoutExpired:
-        doc = {"peer": peer, "threads": threads, "available": False,
-               "reason": f"worker timed out after {args.worker_timeout}s", "results": []}
-    except (OSError, ValueError) as exc:
-        doc = {"peer": peer, "threads": threads, "available": False,
-               "reason": f"worker failed: {exc!r}", "results": []}
-    finally:
-        if os.path.exists(path):
-            os.unlink(path)
-    doc["wall_s"] = time.perf_counter() - t0
-    return doc
+        got = proc.ask(op, **kw)
+    except WorkerGone as exc:
+        got = {"error": f"worker gone: {exc}"}
+    if "error" in got:
+        entry["error"] = got["error"]
+        if "traceback" in got:
+            entry["traceback"] = got["traceback"]
+        return None
+    for key in ("check",):
+        if key in got:
+            entry[key] = got[key]
+    return got
+
+
+def log(msg):
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
 
 
 def main(argv=None):
@@ -100,13 +232,19 @@ def main(argv=None):
     ap.add_argument("--python", default=sys.executable, help="interpreter for the workers")
     ap.add_argument("--split-limit", type=float, default=1.0,
                     help="skip the sepconv kernel split for calls slower than this (s)")
-    ap.add_argument("--worker-timeout", type=float, default=1800.0)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds each measurement is split into, the implementations taking "
+                         "turns within each (default 3)")
+    ap.add_argument("--worker-timeout", type=float, default=900.0,
+                    help="seconds a worker may take to answer one command")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args(argv)
     args.batch = args.batch or ([1] if args.quick else [1, 16])
     threads = parse_threads(args.threads or (["all"] if args.quick else ["1", "all"]))
     args.budget = args.budget if args.budget is not None else (0.1 if args.quick else 0.3)
     args.probe_bytes = args.probe_bytes or ((256 << 20) if args.quick else (1 << 30))
+    if args.rounds < 1:
+        raise SystemExit(f"--rounds: {args.rounds} is not a positive count")
     case_names = [c.name for c in suite.select(args.cases)]
     peers = PEERS if args.peers is None else args.peers
     bad = [p for p in peers if p not in PEERS]
@@ -115,11 +253,7 @@ def main(argv=None):
 
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.perf_counter()
-    runs = {}
-    for t in threads:
-        runs[t] = {"sepconv": run_worker(args.python, "sepconv", t, args, case_names)}
-        for p in peers:
-            runs[t][p] = run_worker(args.python, p, t, args, case_names)
+    runs = {t: run_threads(args, t, peers, case_names) for t in threads}
 
     present = [p for p in peers if any(runs[t][p].get("available") for t in threads)]
     tables, text = {}, []
@@ -159,7 +293,7 @@ def main(argv=None):
                     "openmp": sep_info.get("openmp")},
         "versions": {p: runs[threads[0]][p].get("info") for p in ["sepconv", *peers]},
         "settings": {"batches": args.batch, "threads": threads, "cases": case_names,
-                     "budget_s": args.budget, "min_repeats": args.repeats,
+                     "budget_s": args.budget, "min_repeats": args.repeats, "rounds": args.rounds,
                      "probe_copy_buffer_bytes": args.probe_bytes},
         "probe": {str(t): runs[t]["sepconv"].get("probe") for t in threads},
         "raw": {str(t): runs[t] for t in threads},

@@ -124,3 +124,96 @@ def test_readme_table_renders_ratios_roofline_and_geomeans():
     assert lines[3] == "| b | 0.50× (80.0 %, TF) | — |"
     # geomeans: sqrt(2 * 0.5) = 1, sqrt(50 * 80) = 63.2; a lone value is its own geomean
     assert lines[4] == "| **geomean** | **1.00×** (63.2 %) | **1.00×** (40.0 %) |"
+
+
+def test_pool_rounds_takes_the_median_of_every_call_of_every_round():
+    from timing import pool_rounds
+    r1 = {"median_s": 2.0, "min_s": 1.0, "times_s": [3.0, 1.0, 2.0], "capped": False,
+          "first_call_s": 9.0}
+    r2 = {"median_s": 4.5, "min_s": 4.0, "times_s": [5.0, 4.0], "capped": False,
+          "first_call_s": 7.0}
+    got = pool_rounds([r1, r2])
+    assert got["median_s"] == 3.0 and got["min_s"] == 1.0 and got["repeats"] == 5
+    assert got["round_medians_s"] == [2.0, 4.5] and got["rounds"] == 2
+    assert got["first_call_s"] == 9.0 and not got["capped"]
+    assert pool_rounds([r2])["median_s"] == 4.5
+
+
+def test_rotation_gives_every_implementation_every_place():
+    from run import rotated
+    names = ["sepconv", "tf", "ort"]
+    firsts = [rotated(names, k)[0] for k in range(3)]
+    assert sorted(firsts) == sorted(names)
+    assert all(sorted(rotated(names, k)) == sorted(names) for k in range(5))
+    assert rotated([], 2) == []
+
+
+FAKE_RUNNER = '''
+import numpy as np
+calls = []
+def setup(threads, variant):
+    return {"version": "0", "threads": threads}
+class Impl:
+    def __init__(self, case, batch):
+        self.case, self.batch = case, batch
+    def call(self):
+        calls.append(self.case.name)
+        if self.case.name == "k7":
+            raise RuntimeError("k7 is broken here")
+    def result(self):
+        import cases
+        return None
+def build(case, batch, x, dw, pw, bias):
+    return Impl(case, batch)
+'''
+
+
+def test_worker_answers_each_command_and_reports_failures(tmp_path, monkeypatch):
+    import json
+    import worker
+    (tmp_path / "fake_runner.py").write_text(FAKE_RUNNER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(worker.RUNNERS, "fake", ("fake_runner", None))
+    cmds = [{"op": "load", "case": "k5", "batch": 1},
+            {"op": "time", "budget": 0.0, "repeats": 3, "warmups": 1},
+            {"op": "load", "case": "k7", "batch": 1},
+            {"op": "time", "budget": 0.0, "repeats": 3},
+            {"op": "unload"}, {"op": "quit"}, {"op": "unload"}]
+    sent = []
+    worker.serve("fake", 1, [json.dumps(c) for c in cmds], sent.append)
+    assert sent[0] == {"available": True, "info": {"version": "0", "threads": 1}}
+    assert sent[1] == {}
+    timing = sent[2]["timing"]
+    assert timing["repeats"] == 3 and len(timing["times_s"]) == 3
+    assert sent[3] == {}
+    assert "k7 is broken here" in sent[4]["error"] and "traceback" in sent[4]
+    assert sent[5] == {} and len(sent) == 6  # nothing after quit
+    import fake_runner
+    assert fake_runner.calls.count("k5") == 1 + 3  # one warm-up, three timed
+
+
+def test_worker_that_cannot_start_is_reported_not_fatal():
+    from run import WorkerGone, WorkerProc
+    w = WorkerProc("false", "ort", 1, timeout=30)
+    with pytest.raises(WorkerGone, match="exited with 1"):
+        w.answer()
+    assert not w.alive
+    with pytest.raises(WorkerGone):
+        w.ask("check", case="k5")
+
+
+def test_run_interleaves_rounds_and_writes_them(tmp_path):
+    pytest.importorskip("sepconv._kernels")
+    import json
+    import run
+    assert run.main(["--cases", "k5", "--peers", "--threads", "1", "--batch", "1", "--budget", "0.02",
+                     "--repeats", "4", "--rounds", "2", "--probe-bytes", str(16 << 20),
+                     "--out", str(tmp_path)]) == 0
+    doc = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
+    (entry,) = doc["raw"]["1"]["sepconv"]["results"]
+    b1 = entry["b1"]
+    assert entry["check"]["ok"] and b1["rounds"] == 2 and len(b1["round_medians_s"]) == 2
+    assert b1["repeats"] >= 4 and len(b1["times_s"]) == b1["repeats"]
+    assert set(b1["split"]) == {"fused_kernel_s", "depthwise_s", "pointwise_s"}
+    assert doc["settings"]["rounds"] == 2
+    assert doc["tables"]["t1_b1"][0]["sepconv_s"] == b1["median_s"]

@@ -1,16 +1,30 @@
-"""One benchmark worker: times one implementation (sepconv or one peer) on a
-list of cases and batches at one thread count, in its own process.
+"""One benchmark worker: one implementation (sepconv or one peer) at one thread
+count, in its own process, timing whatever run.py asks for.
 
 Thread limits are put in the environment and the CPU affinity mask before the
 framework is imported; the runner then also applies the framework's own API.
-Writes one JSON document to --out; progress goes to stderr."""
+
+Protocol: one JSON object per line.  The worker first writes its setup result
+({"available", "info"} or {"available": false, "reason"}), then answers each
+command read from stdin with one line:
+
+    {"op": "probe", "bytes": B}                  sepconv: peak FLOP/s and bandwidth
+    {"op": "check", "case": NAME}                the small version against float64
+    {"op": "load", "case": NAME, "batch": N}     build the timed call (kept until unload)
+    {"op": "time", "budget": S, "repeats": R, "warmups": W}    time the loaded call
+    {"op": "split", "budget": S, "repeats": R}   sepconv: the kernel-level split
+    {"op": "unload"}
+    {"op": "overhead", "budget": S, "repeats": R}  sepconv: per-call cost, 1x8x8x8
+    {"op": "quit"}
+
+A command that fails answers {"error": ..., "traceback": ...}.  Anything the
+frameworks print goes to stderr: the protocol has stdout to itself."""
 
 import argparse
 import importlib
 import json
 import os
 import sys
-import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,96 +67,96 @@ def limit_threads(threads):
             os.sched_setaffinity(0, cpus[:threads])
 
 
-def log(msg):
-    sys.stderr.write(msg + "\n")
-    sys.stderr.flush()
+class Worker:
+    """The commands, on one runner module."""
+
+    def __init__(self, runner, threads, suite, time_calls):
+        self.runner, self.threads, self.suite, self.time_calls = runner, threads, suite, time_calls
+        self.impl = None
+
+    def probe(self, cmd):
+        return {"probe": self.runner.probe(self.threads, cmd["bytes"])}
+
+    def check(self, cmd):
+        small = self.suite.small(self.suite.BY_NAME[cmd["case"]])
+        data = self.suite.make_data(small, 2)
+        impl = self.runner.build(small, 2, *data)
+        impl.call()
+        ok, err, tol = self.suite.check(impl.result(), self.suite.reference(small, *data), small)
+        return {"check": {"ok": ok, "max_abs_err": err, "tol": tol,
+                          "shape": [2, small.h, small.w, small.c]}}
+
+    def load(self, cmd):
+        self.impl = None  # the last case's buffers go before the next one's come
+        case = self.suite.BY_NAME[cmd["case"]]
+        self.impl = self.runner.build(case, cmd["batch"], *self.suite.make_data(case, cmd["batch"]))
+        return {}
+
+    def _timed(self, cmd, warmups=2):
+        return lambda fn: self.time_calls(fn, budget=cmd["budget"], min_repeats=cmd["repeats"],
+                                          warmups=warmups)
+
+    def time(self, cmd):
+        return {"timing": self._timed(cmd, cmd.get("warmups", 2))(self.impl.call)}
+
+    def split(self, cmd):
+        extra = getattr(self.impl, "extra_timings", None)
+        return {"split": extra(self._timed(cmd)) if extra else None}
+
+    def unload(self, cmd):
+        self.impl = None
+        return {}
+
+    def overhead(self, cmd):
+        fn = getattr(self.runner, "overhead", None)
+        return {"overhead": fn(self.threads, self._timed(cmd)) if fn else None}
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--peer", required=True, choices=sorted(RUNNERS))
-    ap.add_argument("--threads", type=int, required=True)
-    ap.add_argument("--cases", nargs="*", default=None)
-    ap.add_argument("--batches", nargs="+", type=int, default=[1, 16])
-    ap.add_argument("--budget", type=float, default=0.3, help="seconds of timed calls per measurement")
-    ap.add_argument("--repeats", type=int, default=5, help="minimum timed calls per measurement")
-    ap.add_argument("--split-limit", type=float, default=1.0,
-                    help="sepconv only: skip the kernel split for calls slower than this (s)")
-    ap.add_argument("--probe", action="store_true", help="sepconv only: measure peak and bandwidth")
-    ap.add_argument("--probe-bytes", type=int, default=1 << 30)
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args(argv)
-
-    limit_threads(args.threads)
+def serve(peer, threads, lines, send):
+    """Set up the runner, then answer commands until quit or end of input."""
     sys.path.insert(0, HERE)
     import cases as suite
     from timing import time_calls
 
-    doc = {"peer": args.peer, "threads": args.threads, "available": False, "results": []}
-    modname, variant = RUNNERS[args.peer]
+    modname, variant = RUNNERS[peer]
     try:
         runner = importlib.import_module(modname)
-        doc["info"] = runner.setup(args.threads, variant)
-        doc["available"] = True
+        info = runner.setup(threads, variant)
     except ImportError as exc:
-        doc["reason"] = f"not installed ({exc})"
+        send({"available": False, "reason": f"not installed ({exc})"})
+        return
     except Exception as exc:  # a broken install is reported, not fatal
-        doc["reason"] = f"setup failed: {exc!r}"
-    if not doc["available"]:
-        log(f"[{args.peer}] unavailable: {doc['reason']}")
-        _write(args.out, doc)
-        return 0
-
-    if args.probe and hasattr(runner, "probe"):
-        log(f"[{args.peer} t={args.threads}] roofline probe ...")
-        doc["probe"] = runner.probe(args.threads, args.probe_bytes)
-
-    def timed(fn):
-        return time_calls(fn, budget=args.budget, min_repeats=args.repeats)
-
-    selected = suite.select(args.cases)
-    for i, case in enumerate(selected):
-        entry = {"case": case.name}
-        t_case = time.perf_counter()
+        send({"available": False, "reason": f"setup failed: {exc!r}"})
+        return
+    send({"available": True, "info": info})
+    worker = Worker(runner, threads, suite, time_calls)
+    for line in lines:
+        cmd = json.loads(line)
+        if cmd["op"] == "quit":
+            break
         try:
-            small = suite.small(case)
-            data = suite.make_data(small, 2)
-            impl = runner.build(small, 2, *data)
-            impl.call()
-            ok, err, tol = suite.check(impl.result(), suite.reference(small, *data), small)
-            entry["check"] = {"ok": ok, "max_abs_err": err, "tol": tol,
-                              "shape": [2, small.h, small.w, small.c]}
-            del impl
-            for batch in args.batches:
-                data = suite.make_data(case, batch)
-                impl = runner.build(case, batch, *data)
-                entry[f"b{batch}"] = timed(impl.call)
-                extra = getattr(impl, "extra_timings", None)
-                if extra is not None and entry[f"b{batch}"]["median_s"] > args.split_limit:
-                    entry[f"b{batch}"]["split_skipped"] = f"call slower than {args.split_limit} s"
-                elif extra is not None:
-                    entry[f"b{batch}"]["split"] = extra(timed)
-                del impl, data
+            send(getattr(worker, cmd["op"])(cmd))
         except Exception as exc:
-            entry["error"] = f"{exc!r}"
-            entry["traceback"] = traceback.format_exc(limit=4)
-        doc["results"].append(entry)
-        meds = " ".join(f"b{b}={entry[f'b{b}']['median_s'] * 1e3:.3f}ms"
-                        for b in args.batches if f"b{b}" in entry)
-        status = "ok" if entry.get("check", {}).get("ok") else "CHECK FAILED"
-        if "error" in entry:
-            status = "ERROR " + entry["error"][:120]
-        log(f"[{args.peer} t={args.threads}] {i + 1}/{len(selected)} {case.name}: {meds} "
-            f"{status} ({time.perf_counter() - t_case:.1f}s)")
-    if hasattr(runner, "overhead"):
-        doc["overhead_tiny"] = runner.overhead(args.threads, timed)
-    _write(args.out, doc)
+            send({"error": f"{exc!r}", "traceback": traceback.format_exc(limit=4)})
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--peer", required=True, choices=sorted(RUNNERS))
+    ap.add_argument("--threads", type=int, required=True)
+    args = ap.parse_args(argv)
+    limit_threads(args.threads)
+    # the protocol keeps the real stdout; fd 1 (Python's and C's) goes to stderr
+    out = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    def send(obj):
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
+    serve(args.peer, args.threads, sys.stdin, send)
     return 0
-
-
-def _write(path, doc):
-    with open(path, "w") as fh:
-        json.dump(doc, fh)
 
 
 if __name__ == "__main__":
