@@ -84,18 +84,18 @@ static int FN(dw_span)(const FN(job) *jb, int64_t g0, int64_t g1, int64_t img0, 
     return SEPCONV_OK;
 }
 
-/* Rows [g0, g1) of FUSED tile t. */
+/* Rows [g0, g1) of FUSED tile t: NCHW ntiles / n tiles per image, NHWC
+ * ntiles over all n * ho rows, each range split evenly. */
 static void FN(tile_rows)(const sepconv_params *p, const tiling *tl, int64_t t, int64_t *g0,
                           int64_t *g1) {
     if (p->layout == SEPCONV_NCHW) {
-        const int64_t nrt = (p->ho + tl->rows - 1) / tl->rows;
-        const int64_t img = t / nrt, oh0 = (t % nrt) * tl->rows;
-        *g0 = img * p->ho + oh0;
-        *g1 = img * p->ho + (oh0 + tl->rows < p->ho ? oh0 + tl->rows : p->ho);
+        const int64_t nrt = tl->ntiles / p->n, img = t / nrt, j = t % nrt;
+        *g0 = img * p->ho + j * p->ho / nrt;
+        *g1 = img * p->ho + (j + 1) * p->ho / nrt;
     } else {
         const int64_t total = p->n * p->ho;
-        *g0 = t * tl->rows;
-        *g1 = *g0 + tl->rows < total ? *g0 + tl->rows : total;
+        *g0 = t * total / tl->ntiles;
+        *g1 = (t + 1) * total / tl->ntiles;
     }
 }
 
