@@ -4,6 +4,7 @@ The expected numbers come from outside the code under test: the FLOP and byte
 counts from the per-layer table in the project's performance notes (computed
 independently), geometry and reference values from tests/reference.py."""
 
+import math
 import os
 import sys
 
@@ -217,3 +218,20 @@ def test_run_interleaves_rounds_and_writes_them(tmp_path):
     assert set(b1["split"]) == {"fused_kernel_s", "depthwise_s", "pointwise_s"}
     assert doc["settings"]["rounds"] == 2
     assert doc["tables"]["t1_b1"][0]["sepconv_s"] == b1["median_s"]
+
+
+def test_dtype_ratio_times_both_dtypes_in_rounds(tmp_path):
+    pytest.importorskip("sepconv._kernels")
+    import json
+    import dtype_ratio
+    out = tmp_path / "r.json"
+    assert dtype_ratio.main(["--cases", "k5", "mbv2_144", "--rounds", "2", "--budget", "0.0",
+                             "--repeats", "4", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert [r["case"] for r in doc["rows"]] == ["k5", "mbv2_144"]
+    for r in doc["rows"]:
+        for dt in ("float32", "float64"):
+            raw = r["raw"][dt]
+            assert raw["rounds"] == 2 and raw["repeats"] == 4 and r[f"{dt}_s"] == raw["median_s"]
+        assert r["ratio"] == r["float64_s"] / r["float32_s"] > 0
+    assert doc["geomean"] == pytest.approx(math.sqrt(doc["rows"][0]["ratio"] * doc["rows"][1]["ratio"]))
