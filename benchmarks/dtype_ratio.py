@@ -12,7 +12,6 @@ case and the geomean; --json writes the raw figures."""
 
 import argparse
 import json
-import math
 import os
 import sys
 
@@ -22,7 +21,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import cases as suite  # noqa: E402
+import report  # noqa: E402
 import timing  # noqa: E402
+from runners import sepconv_runner  # noqa: E402
 
 DEFAULT_CASES = ["mbv1_01", "mbv1_03", "mbv1_05", "mbv1_13", "xc_05", "xc_09", "aspp_d6", "k5",
                  "k7", "dm2", "valid_s2", "mbv2_144", "nchw_03"]
@@ -32,16 +33,10 @@ def forward_call(case, batch, dtype, threads):
     """A no-argument callable running Plan.forward on the case's data in dtype."""
     from sepconv import _kernels
     x, dw, pw, bias = suite.make_data(case, batch)
-    g, cm = suite.geometry(case), case.c * case.m
-    first = case.data_format == "channels_first"
-    plan = _kernels.Plan(dtype, case.c, case.m, case.f, case.k, case.k, case.stride, case.stride,
-                         case.dilation, case.dilation, first, "relu", True)
-    plan.pack(np.ascontiguousarray(dw, dtype), np.ascontiguousarray(pw.reshape(cm, case.f), dtype),
-              np.ascontiguousarray(bias, dtype))
+    plan = sepconv_runner.packed_plan(case, dw, pw, bias, dtype)
     x = np.ascontiguousarray(x, dtype)
-    ysh = (batch, case.f, g["ho"], g["wo"]) if first else (batch, g["ho"], g["wo"], case.f)
-    y = _kernels.empty_output(ysh, dtype)
-    args = (batch, case.h, case.w, g["pad_top"], g["pad_left"], g["ho"], g["wo"], threads)
+    y = _kernels.empty_output(sepconv_runner.output_shape(case, batch, case.f), dtype)
+    args = sepconv_runner.forward_args(case, batch, threads)
     return lambda: plan.forward(x, y, *args)
 
 
@@ -50,10 +45,9 @@ def measure(case, batch, threads, rounds, budget, repeats):
              "float64": forward_call(case, batch, np.float64, threads)}
     got = {name: [] for name in calls}
     for r in range(rounds):
-        for name in (list(calls) if r % 2 == 0 else list(calls)[::-1]):
-            got[name].append(timing.time_calls(calls[name], budget=budget / rounds,
-                                               min_repeats=-(-repeats // rounds),
-                                               warmups=2 if r == 0 else 1))
+        for name in timing.rotated(list(calls), r):
+            got[name].append(timing.time_calls(calls[name],
+                                               **timing.round_share(r, rounds, budget, repeats)))
     return {name: timing.pool_rounds(res) for name, res in got.items()}
 
 
@@ -78,7 +72,7 @@ def main(argv=None):
         print(f"{case.name:<10} f32 {t32 * 1e3:8.3f} ms  f64 {t64 * 1e3:8.3f} ms  f64/f32 {t64 / t32:.2f}",
               flush=True)
     ratios = [r["ratio"] for r in rows]
-    gm = math.exp(sum(map(math.log, ratios)) / len(ratios))
+    gm = report.geomean(ratios)
     print(f"batch {args.batch}, {args.threads} thread(s): f64/f32 {min(ratios):.2f}-{max(ratios):.2f}, "
           f"geomean {gm:.2f}; above 2.2: {', '.join(r['case'] for r in rows if r['ratio'] > 2.2) or 'none'}")
     if args.json:

@@ -108,11 +108,6 @@ class WorkerProc:
                 self.proc.wait()
 
 
-def rotated(names, k):
-    k %= max(1, len(names))
-    return names[k:] + names[:k]
-
-
 def run_threads(args, threads, peers, case_names):
     """Every implementation at one thread count, interleaved: for each case and
     batch, `rounds` rounds in which each implementation in turn (the order
@@ -131,7 +126,6 @@ def run_threads(args, threads, peers, case_names):
         if not setup.get("available"):
             w.stop(setup.get("reason"))
             log(f"[{n} t={threads}] unavailable: {setup.get('reason')}")
-    per_round = {"budget": args.budget / args.rounds, "repeats": -(-args.repeats // args.rounds)}
     whole = {"budget": args.budget, "repeats": args.repeats}
     sep = procs["sepconv"]
     if sep.alive:
@@ -150,10 +144,11 @@ def run_threads(args, threads, peers, case_names):
                       and _keep(entries[n], procs[n], "load", case=name, batch=b) is not None]
             rounds = {n: [] for n in loaded}
             for r in range(args.rounds):
-                for n in rotated(loaded, i + r):
+                share = timing.round_share(r, args.rounds, args.budget, args.repeats)
+                for n in timing.rotated(loaded, i + r):
                     if "error" not in entries[n]:
-                        got = _keep(entries[n], procs[n], "time", warmups=2 if r == 0 else 1,
-                                    **per_round)
+                        got = _keep(entries[n], procs[n], "time", budget=share["budget"],
+                                    repeats=share["min_repeats"], warmups=share["warmups"])
                         if got is not None:
                             rounds[n].append(got["timing"])
             for n in loaded:
@@ -203,9 +198,8 @@ def _keep(entry, proc, op, **kw):
         if "traceback" in got:
             entry["traceback"] = got["traceback"]
         return None
-    for key in ("check",):
-        if key in got:
-            entry[key] = got[key]
+    if "check" in got:
+        entry["check"] = got["check"]
     return got
 
 

@@ -141,7 +141,7 @@ def test_pool_rounds_takes_the_median_of_every_call_of_every_round():
 
 
 def test_rotation_gives_every_implementation_every_place():
-    from run import rotated
+    from timing import rotated
     names = ["sepconv", "tf", "ort"]
     firsts = [rotated(names, k)[0] for k in range(3)]
     assert sorted(firsts) == sorted(names)
@@ -150,7 +150,6 @@ def test_rotation_gives_every_implementation_every_place():
 
 
 FAKE_RUNNER = '''
-import numpy as np
 calls = []
 def setup(threads, variant):
     return {"version": "0", "threads": threads}
@@ -161,9 +160,6 @@ class Impl:
         calls.append(self.case.name)
         if self.case.name == "k7":
             raise RuntimeError("k7 is broken here")
-    def result(self):
-        import cases
-        return None
 def build(case, batch, x, dw, pw, bias):
     return Impl(case, batch)
 '''

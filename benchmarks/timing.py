@@ -48,6 +48,20 @@ def time_calls(fn, budget=0.4, min_repeats=5, max_repeats=1000, hard_cap=20.0, s
             "first_call_s": first, "capped": len(times) < requested, "times_s": times}
 
 
+def rotated(names, k):
+    """names starting at position k (mod len): round k's order of turns."""
+    k %= max(1, len(names))
+    return names[k:] + names[:k]
+
+
+def round_share(r, rounds, budget, repeats):
+    """time_calls arguments for round r of `rounds`: its share of the budget and
+    of the repeats, two warm-up calls in the first round and one after (the
+    caches refilled after the other implementations ran)."""
+    return {"budget": budget / rounds, "min_repeats": -(-repeats // rounds),
+            "warmups": 2 if r == 0 else 1}
+
+
 def pool_rounds(rounds):
     """One measurement from the results of its rounds: the median and minimum
     of every timed call of every round, with each round's own median kept."""

@@ -40,24 +40,39 @@ def probe(threads, nbytes):
             "peak_isa": _kernels.best_isa()}
 
 
+def packed_plan(case, dw, pw, bias, dtype=np.float32, isa=None):
+    """A Plan for the case in dtype, its weights packed (dtype_ratio.py uses it too)."""
+    from sepconv import _kernels as k
+    cm = case.c * case.m
+    plan = k.Plan(dtype, case.c, case.m, case.f, case.k, case.k, case.stride, case.stride,
+                  case.dilation, case.dilation, case.data_format == "channels_first", "relu", True,
+                  isa=isa)
+    plan.pack(np.ascontiguousarray(dw, dtype), np.ascontiguousarray(pw.reshape(cm, case.f), dtype),
+              np.ascontiguousarray(bias, dtype))
+    return plan
+
+
+def forward_args(case, batch, threads):
+    """Plan.forward's geometry arguments after (x, y)."""
+    g = suite.geometry(case)
+    return (batch, case.h, case.w, g["pad_top"], g["pad_left"], g["ho"], g["wo"], threads)
+
+
+def output_shape(case, batch, channels):
+    g = suite.geometry(case)
+    if case.data_format == "channels_first":
+        return (batch, channels, g["ho"], g["wo"])
+    return (batch, g["ho"], g["wo"], channels)
+
+
 class Impl:
     def __init__(self, case, batch, x, dw, pw, bias):
         self.case, self.batch, self.x = case, batch, x
-        g = self.g = suite.geometry(case)
-        cm, k, s, d = case.c * case.m, case.k, case.stride, case.dilation
-        first = case.data_format == "channels_first"
-        self.plan = _kernels.Plan(np.float32, case.c, case.m, case.f, k, k, s, s, d, d,
-                                  first, "relu", True, isa=_isa)
-        self.plan.pack(np.ascontiguousarray(dw), np.ascontiguousarray(pw.reshape(cm, case.f)),
-                       np.ascontiguousarray(bias))
-        if first:
-            ysh, dsh = (batch, case.f, g["ho"], g["wo"]), (batch, cm, g["ho"], g["wo"])
-        else:
-            ysh, dsh = (batch, g["ho"], g["wo"], case.f), (batch, g["ho"], g["wo"], cm)
+        self.plan = packed_plan(case, dw, pw, bias, isa=_isa)
         # the library's own allocator, as a layer call uses (cache-line aligned:
         # numpy's 16-byte alignment would keep the kernels from streaming)
-        self.y = _kernels.empty_output(ysh, np.float32)
-        self.d = _kernels.empty_output(dsh, np.float32)
+        self.y = _kernels.empty_output(output_shape(case, batch, case.f), np.float32)
+        self.d = _kernels.empty_output(output_shape(case, batch, case.c * case.m), np.float32)
         if has_layer():
             layer = sepconv.SeparableConv2D(
                 case.f, case.k, strides=case.stride, padding=case.padding,
@@ -72,8 +87,7 @@ class Impl:
         self.out = None
 
     def _args(self):
-        c, g = self.case, self.g
-        return (self.batch, c.h, c.w, g["pad_top"], g["pad_left"], g["ho"], g["wo"], _threads)
+        return forward_args(self.case, self.batch, _threads)
 
     def _wrapper_call(self):
         y = np.empty_like(self.y)
