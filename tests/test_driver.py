@@ -119,6 +119,34 @@ def test_forward_matches_reference_and_is_thread_invariant(shape, channels_first
         assert np.array_equal(yt.view(np.uint32), y1.view(np.uint32)), f"threads={threads}"
 
 
+@pytest.mark.parametrize("name", ["strided_tiles", "strided_one_row", "strided_s2"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("isa", ISAS)
+def test_misaligned_input_gives_the_aligned_result(name, dtype, isa):
+    """An input that does not start on a cache line (numpy promises 16 bytes):
+    strided tiles then copy their rows to an aligned buffer before the
+    depthwise (driver_impl.h, realign_input).  Same bits as from an aligned
+    copy of the input, at every thread count, and the input is left as it was."""
+    shape = next(s for s in SHAPES if s[0] == name)
+    plan, x, weights = make(shape, dtype, isa, False)
+    flat = x.ravel()
+    base = _kernels.empty_output((flat.size + 16,), dtype)
+    aligned = base[:flat.size]
+    aligned[...] = flat
+    y_aligned = forward(plan, aligned, shape, False, 1)
+    want = expected(shape, x, weights, False)
+    tol = (1e-6 if dtype == np.float32 else 1e-14) * (shape[4] + 9) * (np.abs(want).max() + 1)
+    assert np.all(np.abs(y_aligned - want) <= tol)
+    for off in (1, 16 // x.itemsize, 48 // x.itemsize):
+        xs = base[off:off + flat.size]
+        xs[...] = flat
+        assert xs.ctypes.data % 64 != 0
+        for threads in (1, 2, 3):
+            y = forward(plan, xs, shape, False, threads)
+            assert np.array_equal(y.view(np.uint8), y_aligned.view(np.uint8)), (off, threads)
+        assert np.array_equal(xs, flat)
+
+
 @pytest.mark.parametrize("shape", SHAPES[:4], ids=[s[0] for s in SHAPES[:4]])
 @pytest.mark.parametrize("channels_first", [False, True], ids=["nhwc", "nchw"])
 def test_float64_schedules(shape, channels_first):
