@@ -132,17 +132,6 @@ static int FN(realign_input)(const sepconv_params *p, const T *src) {
     return ((uintptr_t)src % 64) != 0 && px_bytes % 64 == 0 && px_bytes >= 4096 && p->sh == 1;
 }
 
-/* Compact rows of a class (oh mod step == cls, stride 1, so step == dh):
- * compact row r is input row cls - pad_top + r * dh, and output row
- * cls + o * dh reads compact rows o .. o + kh - 1.  Rows r in [*r_lo, *r_hi)
- * are inside the image. */
-static void FN(class_span)(const sepconv_params *p, int64_t cls, int64_t *r_lo, int64_t *r_hi) {
-    const int64_t base = cls - p->pad_top, dh = p->dh;
-    *r_lo = base >= 0 ? 0 : (-base + dh - 1) / dh;
-    *r_hi = base > p->h - 1 ? *r_lo : (p->h - 1 - base) / dh + 1;
-    if (*r_hi < *r_lo) *r_hi = *r_lo;
-}
-
 /* Strided tiles [t0, t1) (NHWC): rows step apart; their GEMM runs on all
  * the tile's pixels at once into y_stage, then each row goes to its place.
  * xbuf (realign_input): room for a class's compact rows, filled as its
@@ -162,8 +151,13 @@ static int FN(strided_tiles)(const FN(job) *jb, int64_t t0, int64_t t1, T *d, in
             /* the depthwise on the copy, as a stride-1, dilation-1 row
              * sweep over compact rows: the same taps in the same order */
             const int64_t cls = oh0 % step, o0 = oh0 / step;
+            /* compact row r is input row cls - pad_top + r * dh (stride 1,
+             * so step == dh), and output row cls + o * dh reads compact rows
+             * o .. o + kh - 1: the class reads rows [0, class rows + kh - 1),
+             * [r_lo, r_hi) of them inside the image */
             int64_t r_lo, r_hi;
-            FN(class_span)(p, cls, &r_lo, &r_hi);
+            sepconv_tap_range(cls, 1, class_rows(p, step, cls) + p->kh - 1, p->dh, p->pad_top, p->h,
+                              &r_lo, &r_hi);
             if (img != cur_img || cls != cur_cls) {
                 cur_img = img;
                 cur_cls = cls;
