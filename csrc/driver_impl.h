@@ -356,9 +356,16 @@ static int FN(run)(const sepconv_params *p, const T *packed, const T *src, T *ds
     if (st != SEPCONV_OK) return st;
     if (!packed || (p->n > 0 && (!src || !dst))) return SEPCONV_EINVAL;
     if (p->n == 0) return SEPCONV_OK;
-    /* Stream the output when the call's data cannot stay cached anyway.
-     * Measured at batch 16 (input + output): 10-25 % faster from 77 MB up
-     * (mbv1_02, xc_01-04, dl_d2), 13-20 % slower at 39-41 MB (k7, xc_07). */
+    /* Stream the output when the call's data is unlikely to stay cached:
+     * ordinary stores first read every line they write, and on a victim L3
+     * (AMD Zen 4, 1 MB L2) that read comes from memory.  Fused, 8 MB instead
+     * of 64 (fb, ms): batch 16, 1 thread, mbv1_03 20.8 -> 17.3, k7 15.9 ->
+     * 13.8, valid_s2 3.3-3.6 -> 2.4-2.6, k5 (9 MB) 3.0-3.5 -> 2.7; 2 threads
+     * k7 7.7-8.6 -> 6.5-6.7; batch 1 xc_01 5.1-6.1 -> 3.7-3.9, xc_03 4.0-4.1
+     * -> 3.4.  (On an earlier Xeon with 2 MB L2, 39-41 MB calls (k7, xc_07)
+     * ran 13-20 % slower streamed; not measurable here.)  Smaller calls keep
+     * ordinary stores: their output may still be cached for the next layer
+     * (at 2-8 MB streaming won 0-9 % here). */
     sepconv_params q = *p, qdw = *p;
     const double io_bytes =
         ((double)(p->n * p->h * p->w * p->c) + (double)(p->n * p->ho * p->wo * p->f)) * sizeof(T);
@@ -373,7 +380,7 @@ static int FN(run)(const sepconv_params *p, const T *packed, const T *src, T *ds
         ((double)(p->n * p->h * p->w * p->c) + (double)(p->n * p->ho * p->wo * p->c * p->m)) *
         sizeof(T);
     if (stage != FN(STAGE_DW)) qdw.hints &= ~SEPCONV_HINT_STREAM_OUTPUT;
-    else if (dw_bytes >= (double)DW_STREAM_MIN_BYTES) qdw.hints |= SEPCONV_HINT_STREAM_OUTPUT;
+    else if (dw_bytes >= (double)STREAM_MIN_BYTES) qdw.hints |= SEPCONV_HINT_STREAM_OUTPUT;
     p = &q;
     FN(job) jb;
     jb.p = p;

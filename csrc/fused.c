@@ -46,10 +46,8 @@ typedef struct tiling {
  * partial-image tiles were slower (xc_06, xc_07). */
 #define BIG_TILE_BUDGET_BYTES ((int64_t)768 * 1024)
 /* calls whose input and output take at least this much write the output
- * with streaming stores */
-#define STREAM_MIN_BYTES ((int64_t)64 << 20)
-/* the same for the depthwise stage alone (input and d) */
-#define DW_STREAM_MIN_BYTES ((int64_t)8 << 20)
+ * with streaming stores (the depthwise stage alone: its input and d) */
+#define STREAM_MIN_BYTES ((int64_t)8 << 20)
 /* the GEMMs copy NHWC tiles whose pixel stride (in elements) is a multiple
  * of this to a padded stride (gemm_avx512.c NHWC_REPACK_MOD) */
 #define NHWC_PAD_MOD 512

@@ -178,11 +178,11 @@ def test_stages_alone_compose_and_are_thread_invariant(shape, channels_first):
 
 
 # Streaming (non-temporal) stores of the output: forced on a small shape, and
-# chosen by the driver when a call's input and output take 64 MiB or more.
+# chosen by the driver when a call's input and output take 8 MiB or more.
 FORCED_STREAM = ("forced_stream", 3, 13, 11, 24, 2, 70, 3, 1, 1, "same")
-# 8 x 128 x 128 x 64 float32 in and out = 64 MiB; one image alone = 8 MiB
-AUTO_STREAM = ("auto_stream", 8, 128, 128, 64, 1, 64, 3, 1, 1, "same")
-STREAM_MIN_BYTES = 64 << 20
+# 4 x 64 x 64 x 128 float32 in and out = 16 MiB; one image alone = 4 MiB
+AUTO_STREAM = ("auto_stream", 4, 64, 64, 128, 1, 128, 3, 1, 1, "same")
+STREAM_MIN_BYTES = 8 << 20
 
 
 def _forward_into(plan, x, shape, threads, offset):
@@ -228,7 +228,6 @@ DW_STREAM_SHAPES = [
     ("dw_dil5", 1, 20, 40, 64, 1, 8, 3, 1, 5, "same"),
     ("dw_k5s2", 2, 11, 9, 16, 1, 8, 5, 2, 1, "valid"),
 ]
-DW_STREAM_MIN_BYTES = 8 << 20
 
 
 def _depthwise_into(plan, x, shape, threads, offset, dtype):
@@ -268,7 +267,7 @@ def test_depthwise_alone_streams_big_calls_with_the_same_values():
     into an aligned buffer equals d into a misaligned one (ordinary stores)."""
     shape = ("dw_auto", 2, 64, 64, 256, 1, 8, 3, 1, 1, "same")
     name, n, h, w, c, m, f, k, s, d, padding = shape
-    assert 2 * n * h * w * c * 4 >= DW_STREAM_MIN_BYTES
+    assert 2 * n * h * w * c * 4 >= STREAM_MIN_BYTES
     plan, x, _ = make(shape, np.float32, _kernels.best_isa(), False)
     want = _depthwise_into(plan, x, shape, 1, 1, np.float32)
     for threads in (1, 2):
