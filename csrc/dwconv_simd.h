@@ -60,6 +60,8 @@ enum { K_GEN = 0, K_3S1 = 1, K_3S2 = 2, K_3S1D2 = 3, K_5S1 = 4, K_7S1 = 5, K_3DI
 #define KIND_DW(K) ((K) == K_3S1D2 ? 2 : 1)
 #define KIND_R(K) ((K) == K_GEN ? RB : (K) == K_5S1 ? R5 : (K) == K_7S1 ? R7 : R3)
 #define RMAX 16
+/* bytes the input prefetch runs ahead (16 KB: no gain; 48 and 96 KB: equal) */
+#define PF_AHEAD (48 * 1024)
 enum { EDGE_NONE = 0, EDGE_L = 1, EDGE_R = 2 };
 
 /* R consecutive output pixels times one vector of output channels, every
@@ -162,18 +164,19 @@ typedef struct FAM(ctx) {
     const int32_t *idxtab; /* per channel block: input lane of each output lane (m > 1) */
     const FAM(run) *runs;
     int64_t nruns, nblk, group; /* channel blocks, and how many to sweep per pass over rows */
-    int prefetch;               /* the image is too big to be cache-resident */
+    int prefetch;               /* the call's input is too big to be cache-resident */
     int stream;                 /* full vectors of d go out by non-temporal stores */
 } FAM(ctx);
 
 /* Channel blocks [g0, g1) of R pixels starting at input offset xo (tap (0, 0)
  * of the first pixel, possibly outside the image).  FULL: all kernel columns
- * are inside, use the KIND block; otherwise the general one on [b0, b1). */
+ * are inside, use the KIND block; otherwise the general one on [b0, b1).
+ * The npf lines from pf go toward L2, shared out over the channel blocks. */
 static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, int64_t ldd,
                                        int64_t a0, int64_t a1, int64_t b0, int64_t b1,
                                        int64_t g0, int64_t g1, const int R, const int KIND,
                                        const int FULL, const int EDGE, const int PERM,
-                                       const ET *pf, int64_t npf) {
+                                       const char *pf, int64_t npf) {
     const sepconv_params *p = cx->p;
     const int64_t c = p->c, m = PERM ? p->m : 1, cm = c * m;
     const int64_t cmp = sepconv_round_up(cm, VL), kw = p->kw;
@@ -194,7 +197,11 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
         const ET *t = cx->taps + q0;
         ET *dq = dp + q0;
         if (PERM) idx = I_LOAD(cx->idxtab + blk * VL);
-        for (int64_t i = 0; i < npf; i++) __builtin_prefetch(pf + c0 + i * c, 0, 3);
+        if (npf > 0) { /* this block's share of the lines, toward L2 */
+            const int64_t per = (npf + (g1 - g0) - 1) / (g1 - g0), l0 = (blk - g0) * per;
+            const int64_t l1 = l0 + per < npf ? l0 + per : npf;
+            for (int64_t l = l0; l < l1; l++) __builtin_prefetch(pf + 64 * l, 0, 2);
+        }
         /* with m > 1 the block's input channels may run past c: load masked */
         const vmask mx = PERM ? M_FIRST(c - c0) : all;
         if (q0 + VL <= cm) {
@@ -267,27 +274,33 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
     int64_t a0, a1;
     sepconv_tap_range(oh, p->sh, kh, p->dh, p->pad_top, p->h, &a0, &a1);
     const int64_t ih0 = oh * p->sh - p->pad_top;
-    /* The bottom input row is the one new to this output row: when the data
-     * streams from memory it is the one to fetch ahead, a block at a time,
-     * its columns just beyond the current block's. */
+    /* When the image streams from memory, the input rows new to this output
+     * row (the bottom one; the bottom sh ones at row stride sh, dilation 1)
+     * are adjacent, and those of the next output row follow them: one
+     * address-ordered stream, fetched PF_AHEAD bytes ahead of where the
+     * blocks read it.  The blocks read each pixel block channel block by
+     * channel block, lines a pixel apart, an order the hardware prefetchers
+     * follow at half the bandwidth of a sequential read. */
     const int64_t ihb = ih0 + (a1 - 1) * p->dh;
-    const ET *pfrow = a1 > a0 ? cx->x + ihb * w * c : cx->x;
-    /* (a stride past the width puts the next block outside the image: no
-     * prefetch, and no (RR * sw) to overflow) */
-    const int64_t pfend = a1 > a0 && cx->prefetch && sw <= w ? w : 0;
+    const int64_t snew = p->dh == 1 && p->sh > 1 ? (p->sh < a1 - a0 ? p->sh : a1 - a0) : 1;
+    const int64_t row_bytes = snew * w * c * (int64_t)sizeof(ET);
+    const int64_t pfoff = (ihb - snew + 1) * w * c * (int64_t)sizeof(ET) + PF_AHEAD;
+    const int64_t pfend = p->h * w * c * (int64_t)sizeof(ET); /* bytes: the image's end */
+    /* (narrower pixels, a line or a few apart, stream well by themselves) */
+    const int pf_on = a1 > a0 && cx->prefetch && g0 == 0 && c * (int64_t)sizeof(ET) >= 512;
 #define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
 #define PX(o, RR, K, F) PXE(o, RR, K, F, EDGE_NONE)
 #define PXE(o, RR, K, F, E)                                                                    \
     do {                                                                                       \
-        int64_t pc0 = 0, pc1 = 0;                                                              \
-        if (pfend > 0) {                                                                       \
-            pc0 = (o) * sw - p->pad_left + (RR) * sw;                                          \
-            pc1 = pc0 + (RR) * sw;                                                             \
+        int64_t pb0 = 0, pb1 = 0;                                                              \
+        if (pf_on) {                                                                           \
+            pb0 = pfoff + (o) * row_bytes / wo / 64 * 64;                                      \
+            pb1 = pfoff + ((o) + (RR)) * row_bytes / wo;                                       \
+            if (pb1 > pfend) pb1 = pfend;                                                      \
         }                                                                                      \
-        if (pc0 < 0) pc0 = 0;                                                                  \
-        if (pc1 > pfend) pc1 = pfend;                                                          \
         FAM(nhwc_px)(cx, XO(o), drow + (o) * ldd, ldd, a0, a1, rn.b0, rn.b1, g0, g1, RR, K, F, \
-                     E, PERM, pfrow + pc0 * c, pc1 > pc0 ? pc1 - pc0 : 0);                     \
+                     E, PERM, pb1 > pb0 ? (const char *)cx->x + pb0 : NULL,                    \
+                     pb1 > pb0 ? (pb1 - pb0 + 63) / 64 : 0);                                   \
     } while (0)
     /* 'same' padding: the first and the last R pixels as edge blocks that
      * skip the columns outside the image (stride 1, and 3x3 at dilation 2;
@@ -437,7 +450,7 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
     /* a single row gains nothing from passes, and all channels of a pixel
      * block in turn read memory in order */
     if (oh1 - oh0 <= 1) group = nblk;
-    const int prefetch = p->h * p->w * p->c * (int64_t)sizeof(ET) > (int64_t)1 << 20;
+    const int prefetch = p->n * p->h * p->w * p->c * (int64_t)sizeof(ET) > (int64_t)1 << 20;
     /* the driver asks for it when d is not read back soon (the stage alone
      * on big calls); every full vector's address must then be aligned */
     const int64_t va = VL * (int64_t)sizeof(ET);
