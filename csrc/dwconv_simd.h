@@ -164,7 +164,7 @@ typedef struct FAM(ctx) {
     const int32_t *idxtab; /* per channel block: input lane of each output lane (m > 1) */
     const FAM(run) *runs;
     int64_t nruns, nblk, group; /* channel blocks, and how many to sweep per pass over rows */
-    int prefetch;               /* the call's input is too big to be cache-resident */
+    int prefetch;               /* fetch the input ahead: too big to be cache-resident, wide pixels */
     int stream;                 /* full vectors of d go out by non-temporal stores */
 } FAM(ctx);
 
@@ -191,6 +191,7 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
     const int JHI = EDGE != EDGE_R ? 0 : KIND_SW(KIND) == 2 ? 2 * R : R + half;
     /* K_3DIL: the block's pixels, hence its columns, are D apart */
     const int64_t bc = KIND == K_3DIL ? p->dw * c : c, bld = KIND == K_3DIL ? p->dw * ldd : ldd;
+    const int64_t pf_per = g1 > g0 ? (npf + (g1 - g0) - 1) / (g1 - g0) : 0; /* lines per block */
     for (int64_t blk = g0; blk < g1; blk++) {
         const int64_t q0 = blk * VL, c0 = q0 / m;
         const ET *xp = cx->x + c0 + xo;
@@ -198,8 +199,7 @@ static inline AI TGT void FAM(nhwc_px)(const FAM(ctx) *cx, int64_t xo, ET *dp, i
         ET *dq = dp + q0;
         if (PERM) idx = I_LOAD(cx->idxtab + blk * VL);
         if (npf > 0) { /* this block's share of the lines, toward L2 */
-            const int64_t per = (npf + (g1 - g0) - 1) / (g1 - g0), l0 = (blk - g0) * per;
-            const int64_t l1 = l0 + per < npf ? l0 + per : npf;
+            const int64_t l0 = (blk - g0) * pf_per, l1 = l0 + pf_per < npf ? l0 + pf_per : npf;
             for (int64_t l = l0; l < l1; l++) __builtin_prefetch(pf + 64 * l, 0, 2);
         }
         /* with m > 1 the block's input channels may run past c: load masked */
@@ -286,8 +286,7 @@ static inline AI TGT void FAM(nhwc_row)(const FAM(ctx) *cx, int64_t oh, ET *drow
     const int64_t row_bytes = snew * w * c * (int64_t)sizeof(ET);
     const int64_t pfoff = (ihb - snew + 1) * w * c * (int64_t)sizeof(ET) + PF_AHEAD;
     const int64_t pfend = p->h * w * c * (int64_t)sizeof(ET); /* bytes: the image's end */
-    /* (narrower pixels, a line or a few apart, stream well by themselves) */
-    const int pf_on = a1 > a0 && cx->prefetch && g0 == 0 && c * (int64_t)sizeof(ET) >= 512;
+    const int pf_on = a1 > a0 && cx->prefetch && g0 == 0;
 #define XO(o) ((ih0 * w + (o) * sw - p->pad_left) * c)
 #define PX(o, RR, K, F) PXE(o, RR, K, F, EDGE_NONE)
 #define PXE(o, RR, K, F, E)                                                                    \
@@ -450,7 +449,9 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
     /* a single row gains nothing from passes, and all channels of a pixel
      * block in turn read memory in order */
     if (oh1 - oh0 <= 1) group = nblk;
-    const int prefetch = p->n * p->h * p->w * p->c * (int64_t)sizeof(ET) > (int64_t)1 << 20;
+    /* (narrower pixels, a line or a few apart, stream well by themselves) */
+    const int prefetch = p->n * p->h * p->w * p->c * (int64_t)sizeof(ET) > (int64_t)1 << 20 &&
+                         p->c * (int64_t)sizeof(ET) >= 512;
     /* the driver asks for it when d is not read back soon (the stage alone
      * on big calls); every full vector's address must then be aligned */
     const int64_t va = VL * (int64_t)sizeof(ET);
