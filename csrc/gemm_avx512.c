@@ -63,8 +63,13 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
                                             : _mm512_loadu_ps(c + r * ldc + 16 * v);
     for (int64_t kk = 0; kk < k; kk++) {
         __m512 bv[3];
-        /* one line of the next weight block into L2 per k (see tile_nhwc) */
+        /* toward L2: line kk of the next weight block or the caller's next
+         * input (the last line again when there are fewer lines than steps),
+         * and with PF > 1 lines kk + k, kk + 2k, ... while there are some */
         if (PF) _mm_prefetch(pf + 64 * (kk < pf_n ? kk : pf_n - 1), _MM_HINT_T1);
+#pragma GCC unroll 4
+        for (int j = 1; j < PF; j++)
+            if (kk + j * k < pf_n) _mm_prefetch(pf + 64 * (kk + j * k), _MM_HINT_T1);
 #pragma GCC unroll 3
         for (int v = 0; v < NV; v++)
             bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
@@ -162,6 +167,17 @@ NHWC_ROWS(nhwc_rows, 0, 0, )
 NHWC_ROWS(nhwc_rows_pf, 1, 0, __attribute__((noinline)))
 NHWC_ROWS(nhwc_rows_st, 0, 1, __attribute__((noinline)))
 NHWC_ROWS(nhwc_rows_st_pf, 1, 1, __attribute__((noinline)))
+NHWC_ROWS(nhwc_rows_pfn, SEPCONV_AHEAD_PER_STEP, 0, __attribute__((noinline)))
+NHWC_ROWS(nhwc_rows_st_pfn, SEPCONV_AHEAD_PER_STEP, 1, __attribute__((noinline)))
+
+/* The variant for a call handed n lines over kn steps. */
+typedef void (*nhwc_rows_fn)(int, int, __mmask16, int64_t, int64_t, int64_t, const float *,
+                             int64_t, const float *, int, float *, int64_t, const char *, int64_t);
+static nhwc_rows_fn nhwc_variant(int64_t n, int64_t kn, int stream) {
+    if (n > kn) return stream ? nhwc_rows_st_pfn : nhwc_rows_pfn;
+    if (n > 0) return stream ? nhwc_rows_st_pf : nhwc_rows_pf;
+    return stream ? nhwc_rows_st : nhwc_rows;
+}
 
 /* Each micro-tile runs the whole K in registers while its 32-column weight
  * panel (K x 128 B, from L2) serves every row block of the tile.  Only a
@@ -205,8 +221,9 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
                 const int nv = ncols > 16 ? 2 : 1;
                 const char *pf = NULL;
-                const int64_t n = sepconv_ahead_take(ahead, ahead_per, k, &pf);
-                (n ? (stream ? nhwc_rows_st_pf : nhwc_rows_pf) : stream ? nhwc_rows_st : nhwc_rows)(
+                const int64_t n =
+                    sepconv_ahead_take(ahead, ahead_per, SEPCONV_AHEAD_PER_STEP * k, &pf);
+                nhwc_variant(n, k, stream)(
                     rows, nv, tail_mask(ncols - 16 * (nv - 1)), k, 0, k, d + i0 * ldd, ldd,
                     wp + (j0 / NHWC_NR) * pstride, p->act, y + i0 * ldy + j0, ldy, pf, n);
             }
@@ -245,11 +262,11 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                 const int use = pf_on && j0 + NHWC_NR < f1 && n > 0;
                 /* otherwise the caller's next input (weights from L2) */
                 const char *pf = next + 64 * l0;
-                const int64_t na =
-                    pf_on ? 0 : sepconv_ahead_take(ahead, ahead_per, k1 - k0, &pf);
+                const int64_t na = pf_on ? 0
+                                         : sepconv_ahead_take(ahead, ahead_per,
+                                                              SEPCONV_AHEAD_PER_STEP * (k1 - k0), &pf);
                 const int st = stream && k1 == k;
-                (na ? (st ? nhwc_rows_st_pf : nhwc_rows_pf)
-                    : st ? nhwc_rows_st : use ? nhwc_rows_pf : nhwc_rows)(
+                (na ? nhwc_variant(na, k1 - k0, st) : st ? nhwc_rows_st : use ? nhwc_rows_pf : nhwc_rows)(
                     rows, nv, m, k, k0, k1, a + i0 * la, la, panel, p->act, y + i0 * ldy + j0,
                     ldy, pf, na ? na : n);
                 i0 += rows;

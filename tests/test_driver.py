@@ -43,6 +43,10 @@ SHAPES = [
     # 512 channels (a multiple of 512 elements): the fused NHWC tile gets a
     # padded pixel stride, and its tiles span images at 1 thread
     ("padded_tile", 3, 6, 7, 256, 2, 40, 3, 1, 1, "same"),
+    # few output channels over a wide stride-2 input (mbv2_144 in small): the
+    # next tile's input is more than a line per micro-kernel step, so the
+    # AVX-512 GEMM takes its several-lines-per-step prefetch variant
+    ("small_f", 2, 40, 40, 144, 1, 24, 3, 2, 1, "same"),
 ]
 
 
