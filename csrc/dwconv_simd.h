@@ -449,9 +449,16 @@ static int FAM(nhwc_rows)(const sepconv_params *p, const ET *taps, const ET *x,
     /* a single row gains nothing from passes, and all channels of a pixel
      * block in turn read memory in order */
     if (oh1 - oh0 <= 1) group = nblk;
-    /* (narrower pixels, a line or a few apart, stream well by themselves) */
+    /* Narrower pixels, a line or a few apart, stream well enough by
+     * themselves inside a fused call, where the GEMM before fetches each
+     * tile's input (at 256 B mbv1_02 ran 2 % slower with it).  The stage
+     * alone (the driver's streaming hint: a big call whose d goes out) has
+     * nothing else fetching: there it pays at any width (b16, 1 thread:
+     * mbv1_01 4.0-4.2 -> 2.1 ms, mbv1_02 6.0-6.3 -> 2.7-2.9, xc_01 17.6-18.1
+     * -> 8.7). */
     const int prefetch = p->n * p->h * p->w * p->c * (int64_t)sizeof(ET) > (int64_t)1 << 20 &&
-                         p->c * (int64_t)sizeof(ET) >= 512;
+                         (p->c * (int64_t)sizeof(ET) >= 512 ||
+                          (p->hints & SEPCONV_HINT_STREAM_OUTPUT));
     /* the driver asks for it when d is not read back soon (the stage alone
      * on big calls); every full vector's address must then be aligned */
     const int64_t va = VL * (int64_t)sizeof(ET);
