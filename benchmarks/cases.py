@@ -135,6 +135,17 @@ def roofline_seconds(case, batch, peak_flops, bandwidth):
     return max(flops(case, batch) / peak_flops, fused_bytes(case, batch) / bandwidth)
 
 
+def stage_bounds(case, batch):
+    """The two stages alone: pointwise FLOPs, and the depthwise's bytes (its
+    input and its float32 output) and FLOPs."""
+    g = geometry(case)
+    pix = batch * g["ho"] * g["wo"]
+    cm = case.c * case.m
+    return {"pointwise_flops": 2 * pix * cm * case.f,
+            "depthwise_bytes": 4 * (batch * case.h * case.w * case.c + pix * cm),
+            "depthwise_flops": 2 * pix * cm * case.k * case.k}
+
+
 def small(case):
     """The same layer on a small image, for correctness checks before timing."""
     side = min(case.h, 13 if case.stride == 1 else 14)

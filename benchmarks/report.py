@@ -40,6 +40,8 @@ def rows_for(config, sep_doc, peer_docs, case_names):
             row["split"] = dict(split)
             if t_sep:
                 row["split"]["overhead_s"] = t_sep - split["fused_kernel_s"]
+            if peak and bw:
+                row["split"].update(stage_percentages(case, batch, split, peak, bw))
         for pname, res in peers.items():
             e = res.get(name)
             row["peers"][pname] = _median(e, batch)
@@ -59,6 +61,26 @@ def rows_for(config, sep_doc, peer_docs, case_names):
                 row["pct_roofline"] = 100.0 * t_min / t_sep
         rows.append(row)
     return rows
+
+
+def stage_percentages(case, batch, split, peak, bw):
+    """The stages alone against their bounds: the GEMM's FLOP/s as % of the
+    peak; the depthwise's bytes / bandwidth as % of its time, and its own
+    roofline max(bytes / bandwidth, FLOPs / peak) as % of its time."""
+    b = suite.stage_bounds(case, batch)
+    out = {}
+    if split.get("pointwise_s"):
+        out["pointwise_pct_peak"] = 100.0 * b["pointwise_flops"] / peak / split["pointwise_s"]
+    if split.get("depthwise_s"):
+        t_bw = b["depthwise_bytes"] / bw
+        out["depthwise_pct_bandwidth"] = 100.0 * t_bw / split["depthwise_s"]
+        out["depthwise_pct_roofline"] = (100.0 * max(t_bw, b["depthwise_flops"] / peak)
+                                         / split["depthwise_s"])
+    return out
+
+
+def _fmt_pct(v):
+    return "-" if v is None else f"{v:.0f} %"
 
 
 def _fmt_ms(t, ok=True):
@@ -118,14 +140,17 @@ def _g(rows, key, fmt):
 def format_split(config, rows):
     threads, batch = config
     lines = [f"-- sepconv split, threads={threads} batch={batch} (median ms): "
-             "full call | fused kernel | depthwise alone | pointwise alone | overhead"]
+             "full call | fused kernel | depthwise alone | pointwise alone | overhead | "
+             "pointwise % of peak FLOP/s | depthwise % of bandwidth bound, of its roofline"]
     for r in rows:
         s = r.get("split")
         if not s:
             continue
         lines.append(f"   {r['case']:<10} {_fmt_ms(r['sepconv_s']):>9} {_fmt_ms(s['fused_kernel_s']):>9} "
                      f"{_fmt_ms(s['depthwise_s']):>9} {_fmt_ms(s['pointwise_s']):>9} "
-                     f"{s['overhead_s'] * 1e6:>8.1f} us")
+                     f"{s['overhead_s'] * 1e6:>8.1f} us {_fmt_pct(s.get('pointwise_pct_peak')):>6} "
+                     f"{_fmt_pct(s.get('depthwise_pct_bandwidth')):>6} "
+                     f"{_fmt_pct(s.get('depthwise_pct_roofline')):>6}")
     return "\n".join(lines)
 
 

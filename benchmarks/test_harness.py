@@ -44,6 +44,26 @@ def test_flops_and_bytes_match_the_published_table(name, dw_mf, pw_mf, mb):
     assert suite.flops(case, 16) == 16 * suite.flops(case, 1)
 
 
+@pytest.mark.parametrize("name,dw_mf,pw_mf,mb", PUBLISHED)
+def test_stage_split_percentages_use_each_stages_own_bounds(name, dw_mf, pw_mf, mb):
+    """pointwise alone against the peak; depthwise alone against its bytes
+    (input and float32 output, both C*M channels at stride 1 here or the
+    input 4x at stride 2) and against its roofline, the larger of the two."""
+    import report
+    case = suite.BY_NAME[name]
+    hw_in = case.h * case.w * case.c
+    hw_out = hw_in * case.m // (case.stride * case.stride)
+    dw_bytes = 4 * (hw_in + hw_out)
+    peak, bw = 50e9, 40e9
+    split = {"fused_kernel_s": 3e-3, "depthwise_s": 0.5e-3, "pointwise_s": 2e-3}
+    got = report.stage_percentages(case, 1, split, peak, bw)
+    assert got["pointwise_pct_peak"] == pytest.approx(100 * pw_mf * 1e6 / peak / 2e-3, rel=5e-3)
+    assert got["depthwise_pct_bandwidth"] == pytest.approx(100 * dw_bytes / bw / 0.5e-3, rel=2e-3)
+    bound = max(dw_bytes / bw, dw_mf * 1e6 / peak)
+    # (the published MFLOP have two or three digits)
+    assert got["depthwise_pct_roofline"] == pytest.approx(100 * bound / 0.5e-3, rel=5e-3)
+
+
 @pytest.mark.parametrize("case", suite.ALL_CASES, ids=lambda c: c.name)
 def test_geometry_matches_the_reference(case):
     g = suite.geometry(case)
