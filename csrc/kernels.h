@@ -70,7 +70,7 @@ static inline int64_t sepconv_ahead_take(sepconv_ahead *ah, int64_t n, int64_t m
  * variant, for a caller's next input bigger than a line per step (a small F
  * over a big input: mbv2_144, 144 -> 24 channels at stride 2, fetched a line
  * per step only 2,600 of the next tile's 9,000 lines, and its depthwise then
- * waited on memory; with four, b16 fused 2.6 -> 2.1 ms on 1 thread).  A
+ * waited on memory; with four, b16 fused 2.4-2.7 -> 1.9-2.0 ms on 1 thread).  A
  * variant of its own: the per-step tests cost 2.5 % in the one-line one. */
 #define SEPCONV_AHEAD_PER_STEP 4
 
