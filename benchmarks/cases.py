@@ -115,9 +115,8 @@ def input_shape(case, batch):
 def flops(case, batch):
     """Depthwise + pointwise multiply-adds as 2 FLOPs each, plus bias and ReLU."""
     g = geometry(case)
-    pix = batch * g["ho"] * g["wo"]
-    cm = case.c * case.m
-    return 2 * pix * cm * case.k * case.k + 2 * pix * cm * case.f + 2 * pix * case.f
+    b = stage_bounds(case, batch)
+    return b["depthwise_flops"] + b["pointwise_flops"] + 2 * batch * g["ho"] * g["wo"] * case.f
 
 
 def fused_bytes(case, batch):

@@ -164,7 +164,7 @@ typedef struct FAM(ctx) {
     const int32_t *idxtab; /* per channel block: input lane of each output lane (m > 1) */
     const FAM(run) *runs;
     int64_t nruns, nblk, group; /* channel blocks, and how many to sweep per pass over rows */
-    int prefetch;               /* fetch the input ahead: too big to be cache-resident, wide pixels */
+    int prefetch;               /* fetch the input ahead (see nhwc_rows: big calls, wide pixels or alone) */
     int stream;                 /* full vectors of d go out by non-temporal stores */
 } FAM(ctx);
 
