@@ -286,73 +286,53 @@ static int FN(fused_tiles)(const FN(job) *jb, int64_t t0, int64_t t1) {
     return SEPCONV_OK;
 }
 
-/* The d that GEMM item it reads (see gemm_items), as lines to fetch ahead:
- * NHWC one run of its pixels, NCHW one run per channel row. */
-static sepconv_ahead FN(item_input)(const FN(job) *jb, const T *d, int64_t nimg, int64_t it) {
+/* The d that GEMM item g reads, as lines to fetch ahead: NHWC one run of its
+ * pixels, NCHW one run per channel row. */
+static sepconv_ahead FN(item_input)(const FN(job) *jb, const T *d, gemm_item g) {
     const sepconv_params *p = jb->p;
-    const tiling *tl = &jb->tl;
     const int64_t cm = p->c * p->m, pix = p->ho * p->wo, elem = (int64_t)sizeof(T);
     sepconv_ahead ah = {0};
     if (p->layout == SEPCONV_NCHW) {
-        const int64_t npt = (pix + tl->ptile - 1) / tl->ptile, q = it % (nimg * npt);
-        const int64_t j = q / npt, px0 = (q % npt) * tl->ptile;
-        const int64_t np = px0 + tl->ptile < pix ? tl->ptile : pix - px0;
-        ah.p = (const char *)(d + j * cm * pix + px0);
-        ah.seg_lines = np * elem / 64;
+        ah.p = (const char *)(d + g.j * cm * pix + g.px0);
+        ah.seg_lines = g.np * elem / 64;
         ah.lines = ah.seg_lines * cm;
         ah.seg_stride = pix * elem;
     } else {
-        const int64_t tot = nimg * pix, npt = (tot + tl->ptile - 1) / tl->ptile;
-        const int64_t px0 = (it % npt) * tl->ptile;
-        const int64_t np = px0 + tl->ptile < tot ? tl->ptile : tot - px0;
-        ah.p = (const char *)(d + px0 * cm);
-        ah.lines = ah.seg_lines = np * cm * elem / 64;
+        ah.p = (const char *)(d + g.px0 * cm);
+        ah.lines = ah.seg_lines = g.np * cm * elem / 64;
     }
     if (ah.seg_lines == 0) ah.lines = 0;
     return ah;
 }
 
-/* GEMM items [i0, i1) over a group of images starting at img0 whose
- * intermediate is d (whole images, in the layout), output-channel-chunk
- * major so that a thread's items share one slice of the weights.  ahead:
- * each item fetches the next one's d toward L2 as it runs (the stage alone,
- * whose d comes from memory; the hardware prefetchers lag behind the 14 rows
- * a micro-kernel reads at once: 1 thread, b16 mbv1_03 18.7-18.8 -> 15.7-15.8
+/* GEMM items [i0, i1) (see gemm_item_at) over a group of images starting at
+ * img0 whose intermediate is d (whole images, in the layout).  ahead: each
+ * item fetches the next one's d toward L2 as it runs (the stage alone, whose
+ * d comes from memory; the hardware prefetchers lag behind the 14 rows a
+ * micro-kernel reads at once: 1 thread, b16 mbv1_03 18.7-18.8 -> 15.7-15.8
  * ms, nchw_03 18.7 -> 16.7, b1 xc_02 8.1-8.2 -> 6.8-6.9). */
 static void FN(gemm_items)(const FN(job) *jb, const T *d, int64_t img0, int64_t nimg, int64_t i0,
                            int64_t i1, int ahead) {
     const sepconv_params *p = jb->p;
-    const tiling *tl = &jb->tl;
     const int64_t cm = p->c * p->m, pix = p->ho * p->wo;
-    const int nchw = p->layout == SEPCONV_NCHW;
-    const int64_t npt = nchw ? (pix + tl->ptile - 1) / tl->ptile
-                             : (nimg * pix + tl->ptile - 1) / tl->ptile;
-    const int64_t npitems = nchw ? nimg * npt : npt;
+    if (i0 >= i1) return;
+    gemm_item g = gemm_item_at(p, &jb->tl, nimg, i0);
     for (int64_t it = i0; it < i1; it++) {
-        const int64_t fi = it / npitems, q = it % npitems;
-        const int64_t f0 = fi * tl->fchunk;
-        const int64_t f1 = f0 + tl->fchunk < p->f ? f0 + tl->fchunk : p->f;
         sepconv_ahead ah = {0};
-        if (ahead && it + 1 < i1) ah = FN(item_input)(jb, d, nimg, it + 1);
-        if (nchw) {
-            const int64_t j = q / npt, px0 = (q % npt) * tl->ptile;
-            const int64_t np = px0 + tl->ptile < pix ? tl->ptile : pix - px0;
-            jb->pw->tile(p, jb->wp, d + j * cm * pix + px0, pix, np, f0, f1,
-                         jb->dst + (img0 + j) * p->f * pix + px0, pix, &ah);
-        } else {
-            const int64_t px0 = q * tl->ptile, tot = nimg * pix;
-            const int64_t np = px0 + tl->ptile < tot ? tl->ptile : tot - px0;
-            jb->pw->tile(p, jb->wp, d + px0 * cm, cm, np, f0, f1,
-                         jb->dst + (img0 * pix + px0) * p->f, p->f, &ah);
+        gemm_item next = g;
+        if (it + 1 < i1) {
+            next = gemm_item_at(p, &jb->tl, nimg, it + 1);
+            if (ahead) ah = FN(item_input)(jb, d, next);
         }
+        if (p->layout == SEPCONV_NCHW) {
+            jb->pw->tile(p, jb->wp, d + g.j * cm * pix + g.px0, pix, g.np, g.f0, g.f1,
+                         jb->dst + (img0 + g.j) * p->f * pix + g.px0, pix, &ah);
+        } else {
+            jb->pw->tile(p, jb->wp, d + g.px0 * cm, cm, g.np, g.f0, g.f1,
+                         jb->dst + (img0 * pix + g.px0) * p->f, p->f, &ah);
+        }
+        g = next;
     }
-}
-
-static int64_t FN(gemm_count)(const sepconv_params *p, const tiling *tl, int64_t nimg) {
-    const int64_t pix = p->ho * p->wo;
-    const int64_t npt = p->layout == SEPCONV_NCHW ? nimg * ((pix + tl->ptile - 1) / tl->ptile)
-                                                   : (nimg * pix + tl->ptile - 1) / tl->ptile;
-    return npt * tl->nft;
 }
 
 /* Contiguous share [*a, *b) of count items for thread tid of nth. */
@@ -374,7 +354,7 @@ static int FN(phased)(const FN(job) *jb, int tid, int nth) {
                             p->layout == SEPCONV_NCHW ? p->ho * p->wo : p->c * p->m);
         if (s != SEPCONV_OK) err = s;
 #pragma omp barrier
-        FN(share)(FN(gemm_count)(p, &jb->tl, nimg), tid, nth, &a, &b);
+        FN(share)(gemm_item_count(p, &jb->tl, nimg), tid, nth, &a, &b);
         FN(gemm_items)(jb, jb->shared, img0, nimg, a, b, 0);
 #pragma omp barrier /* the next group overwrites the shared buffer */
     }
@@ -449,7 +429,7 @@ static int FN(run)(const sepconv_params *p, const T *packed, const T *src, T *ds
     if (stage == FN(STAGE_PW)) {
         jb.tl.group = p->n;
         plan_gemm(&jb.tl, p, jb.pw->f_block, elem, threads);
-        const int64_t items = FN(gemm_count)(p, &jb.tl, p->n);
+        const int64_t items = gemm_item_count(p, &jb.tl, p->n);
         const int nth = items < threads ? (int)items : threads;
         if (nth <= 1) {
             FN(gemm_items)(&jb, src, 0, p->n, 0, items, 1);

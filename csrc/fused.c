@@ -58,6 +58,38 @@ enum {
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/* A PHASED GEMM item: output channels [f0, f1) of pixels [px0, px0 + np)
+ * (NCHW: of image j of the group; NHWC: counted over the group's images). */
+typedef struct gemm_item {
+    int64_t f0, f1, j, px0, np;
+} gemm_item;
+
+/* Items run output-channel-chunk major, so a thread's share uses one slice
+ * of the weights. */
+static gemm_item gemm_item_at(const sepconv_params *p, const tiling *tl, int64_t nimg,
+                              int64_t it) {
+    const int64_t pix = p->ho * p->wo;
+    const int nchw = p->layout == SEPCONV_NCHW;
+    const int64_t tot = nchw ? pix : nimg * pix; /* pixels one run of tiles covers */
+    const int64_t npt = ceil_div(tot, tl->ptile);
+    const int64_t npitems = nchw ? nimg * npt : npt;
+    const int64_t fi = it / npitems, q = it % npitems;
+    gemm_item g;
+    g.f0 = fi * tl->fchunk;
+    g.f1 = g.f0 + tl->fchunk < p->f ? g.f0 + tl->fchunk : p->f;
+    g.j = nchw ? q / npt : 0;
+    g.px0 = (q % npt) * tl->ptile;
+    g.np = g.px0 + tl->ptile < tot ? tl->ptile : tot - g.px0;
+    return g;
+}
+
+static int64_t gemm_item_count(const sepconv_params *p, const tiling *tl, int64_t nimg) {
+    const int64_t pix = p->ho * p->wo;
+    const int64_t npitems = p->layout == SEPCONV_NCHW ? nimg * ceil_div(pix, tl->ptile)
+                                                       : ceil_div(nimg * pix, tl->ptile);
+    return npitems * tl->nft;
+}
+
 /* Output rows this far apart read the same input rows but one (dilated
  * kernels: dh / gcd(dh, sh)); 1 when that does not happen. */
 static int64_t dilation_step(const sepconv_params *p) {
