@@ -47,12 +47,15 @@ INL __m512 act_vec(int act, __m512 x) {
 
 /* C[MR x 16*NV]; the last vector column is loaded (if mask_b) and stored under
  * mlast; only the first `rows` rows are stored.  bias_rows: bias is per row
- * (broadcast) rather than per column (vector). */
+ * (broadcast) rather than per column (vector).  HALF: the last vector column
+ * has at most 8 lanes (mlast <= 0xFF) and runs as 256-bit FMAs, which cost
+ * half a 512-bit one on cores that split those (Zen 4): 24 output channels
+ * take 3 halves per row and k, not 4.  The lanes' arithmetic is the same. */
 INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const float *a,
              int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, __mmask16 mlast,
              const float *bias, const int bias_rows, int act, int rows, float *c, int64_t ldc,
              const int load_c, const int finish, const int PF, const char *pf, int64_t pf_n,
-             const int STREAM) {
+             const int STREAM, const int HALF) {
     __m512 acc[NHWC_MR][3];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
@@ -72,13 +75,19 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const floa
             if (kk + j * k < pf_n) _mm_prefetch(pf + 64 * (kk + j * k), _MM_HINT_T1);
 #pragma GCC unroll 3
         for (int v = 0; v < NV; v++)
-            bv[v] = (mask_b && v == NV - 1) ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
-                                             : _mm512_loadu_ps(b + 16 * v);
+            bv[v] = HALF && v == NV - 1     ? _mm512_castps256_ps512(_mm256_loadu_ps(b + 16 * v))
+                    : mask_b && v == NV - 1 ? _mm512_maskz_loadu_ps(mlast, b + 16 * v)
+                                            : _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
             __m512 av = _mm512_set1_ps(a[r * a_rs]);
 #pragma GCC unroll 3
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+            for (int v = 0; v < NV; v++)
+                acc[r][v] = HALF && v == NV - 1
+                                ? _mm512_castps256_ps512(_mm256_fmadd_ps(
+                                      _mm512_castps512_ps256(av), _mm512_castps512_ps256(bv[v]),
+                                      _mm512_castps512_ps256(acc[r][v])))
+                                : _mm512_fmadd_ps(av, bv[v], acc[r][v]);
         }
         a += a_cs;
         b += b_rs;
@@ -135,16 +144,26 @@ static inline int even_block_rows(int64_t npix, int64_t nrb, int64_t b) {
 /* NHWC rows of pixels with a constant row count: instantiations 1..14, for
  * k in [k0, k1) (partial sums go through c when the block is not the first
  * or not the last).  PF: the variant that prefetches pf_n lines from pf, in
- * a function of its own (one function with every variant compiles badly). */
-#define NHWC_CASE(R, PF, ST)                                                              \
-    case R:                                                                               \
-        if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
-                         load, fin, PF, pf, pf_n, ST);                                    \
-        else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, \
-                 PF, pf, pf_n, ST);                                                       \
+ * a function of its own (one function with every variant compiles badly).
+ * HALF: a panel of 17-24 columns (the last of F = 24, 56, 728, ...) as
+ * 16 + 8, in functions of their own too (inside the others they made b16
+ * mbv1_03 and mbv1_07, which never take them, 3-5 % slower): mbv2_144
+ * (F = 24) batch 1, 1 thread fused 0.107 -> 0.098 ms, the pointwise alone
+ * at batch 16 1.28-1.31 -> 1.08 ms. */
+#define NHWC_CASE(R, PF, ST, HALF)                                                          \
+    case R:                                                                                 \
+        if (HALF)                                                                           \
+            ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, PF, \
+                pf, pf_n, ST, 1);                                                           \
+        else if (nv == 2)                                                                   \
+            ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, PF, \
+                pf, pf_n, ST, 0);                                                           \
+        else                                                                                \
+            ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, PF, \
+                pf, pf_n, ST, 0);                                                           \
         break;
 
-#define NHWC_ROWS(NAME, PF, ST, ATTR)                                                         \
+#define NHWC_ROWS(NAME, PF, ST, HALF, ATTR)                                                   \
     ATTR TGT static void NAME(                                                                \
         int rows, int nv, __mmask16 m, int64_t k, int64_t k0, int64_t k1, const float *a,     \
         int64_t ldd, const float *panel, int act, float *c, int64_t ldy, const char *pf,       \
@@ -153,30 +172,47 @@ static inline int even_block_rows(int64_t npix, int64_t nrb, int64_t b) {
         const float *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;                   \
         const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */                  \
         switch (rows) {                                                                       \
-            NHWC_CASE(1, PF, ST) NHWC_CASE(2, PF, ST) NHWC_CASE(3, PF, ST)                    \
-            NHWC_CASE(4, PF, ST) NHWC_CASE(5, PF, ST) NHWC_CASE(6, PF, ST)                    \
-            NHWC_CASE(7, PF, ST) NHWC_CASE(8, PF, ST) NHWC_CASE(9, PF, ST)                    \
-            NHWC_CASE(10, PF, ST) NHWC_CASE(11, PF, ST) NHWC_CASE(12, PF, ST)                 \
-            NHWC_CASE(13, PF, ST) NHWC_CASE(14, PF, ST)                                       \
+            NHWC_CASE(1, PF, ST, HALF) NHWC_CASE(2, PF, ST, HALF) NHWC_CASE(3, PF, ST, HALF)  \
+            NHWC_CASE(4, PF, ST, HALF) NHWC_CASE(5, PF, ST, HALF) NHWC_CASE(6, PF, ST, HALF)  \
+            NHWC_CASE(7, PF, ST, HALF) NHWC_CASE(8, PF, ST, HALF) NHWC_CASE(9, PF, ST, HALF)  \
+            NHWC_CASE(10, PF, ST, HALF) NHWC_CASE(11, PF, ST, HALF)                           \
+            NHWC_CASE(12, PF, ST, HALF) NHWC_CASE(13, PF, ST, HALF)                           \
+            NHWC_CASE(14, PF, ST, HALF)                                                       \
         default: break;                                                                       \
         }                                                                                     \
     }
 /* (a runtime streaming flag inside the micro-kernel halved its speed: each
  * variant is a function of its own) */
-NHWC_ROWS(nhwc_rows, 0, 0, )
-NHWC_ROWS(nhwc_rows_pf, 1, 0, __attribute__((noinline)))
-NHWC_ROWS(nhwc_rows_st, 0, 1, __attribute__((noinline)))
-NHWC_ROWS(nhwc_rows_st_pf, 1, 1, __attribute__((noinline)))
-NHWC_ROWS(nhwc_rows_pfn, SEPCONV_AHEAD_PER_STEP, 0, __attribute__((noinline)))
-NHWC_ROWS(nhwc_rows_st_pfn, SEPCONV_AHEAD_PER_STEP, 1, __attribute__((noinline)))
+#define NOINL __attribute__((noinline))
+NHWC_ROWS(nhwc_rows, 0, 0, 0, )
+NHWC_ROWS(nhwc_rows_pf, 1, 0, 0, NOINL)
+NHWC_ROWS(nhwc_rows_pfn, SEPCONV_AHEAD_PER_STEP, 0, 0, NOINL)
+NHWC_ROWS(nhwc_rows_st, 0, 1, 0, NOINL)
+NHWC_ROWS(nhwc_rows_st_pf, 1, 1, 0, NOINL)
+NHWC_ROWS(nhwc_rows_st_pfn, SEPCONV_AHEAD_PER_STEP, 1, 0, NOINL)
+NHWC_ROWS(nhwc_rows_h, 0, 0, 1, NOINL)
+NHWC_ROWS(nhwc_rows_h_pf, 1, 0, 1, NOINL)
+NHWC_ROWS(nhwc_rows_h_pfn, SEPCONV_AHEAD_PER_STEP, 0, 1, NOINL)
+NHWC_ROWS(nhwc_rows_h_st, 0, 1, 1, NOINL)
+NHWC_ROWS(nhwc_rows_h_st_pf, 1, 1, 1, NOINL)
+NHWC_ROWS(nhwc_rows_h_st_pfn, SEPCONV_AHEAD_PER_STEP, 1, 1, NOINL)
+#undef NOINL
 
-/* The variant for a call handed n lines over kn steps. */
 typedef void (*nhwc_rows_fn)(int, int, __mmask16, int64_t, int64_t, int64_t, const float *,
                              int64_t, const float *, int, float *, int64_t, const char *, int64_t);
-static nhwc_rows_fn nhwc_variant(int64_t n, int64_t kn, int stream) {
-    if (n > kn) return stream ? nhwc_rows_st_pfn : nhwc_rows_pfn;
-    if (n > 0) return stream ? nhwc_rows_st_pf : nhwc_rows_pf;
-    return stream ? nhwc_rows_st : nhwc_rows;
+/* pf: 0 no prefetch, 1 one line per k step, 2 several (SEPCONV_AHEAD_PER_STEP);
+ * half: the panel has 17-24 columns */
+static nhwc_rows_fn nhwc_pick(int pf, int stream, int half) {
+    static const nhwc_rows_fn fns[2][2][3] = {
+        {{nhwc_rows, nhwc_rows_pf, nhwc_rows_pfn}, {nhwc_rows_st, nhwc_rows_st_pf, nhwc_rows_st_pfn}},
+        {{nhwc_rows_h, nhwc_rows_h_pf, nhwc_rows_h_pfn},
+         {nhwc_rows_h_st, nhwc_rows_h_st_pf, nhwc_rows_h_st_pfn}}};
+    return fns[half][stream][pf];
+}
+
+/* The variant for a call handed n lines over kn steps. */
+static nhwc_rows_fn nhwc_variant(int64_t n, int64_t kn, int stream, int half) {
+    return nhwc_pick(n > kn ? 2 : n > 0 ? 1 : 0, stream, half);
 }
 
 /* Each micro-tile runs the whole K in registers while its 32-column weight
@@ -219,11 +255,11 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
             const int rows = even_block_rows(npix, nrb, b);
             for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
-                const int nv = ncols > 16 ? 2 : 1;
+                const int nv = ncols > 16 ? 2 : 1, half = ncols > 16 && ncols <= 24;
                 const char *pf = NULL;
                 const int64_t n =
                     sepconv_ahead_take(ahead, ahead_per, SEPCONV_AHEAD_PER_STEP * k, &pf);
-                nhwc_variant(n, k, stream)(
+                nhwc_variant(n, k, stream, half)(
                     rows, nv, tail_mask(ncols - 16 * (nv - 1)), k, 0, k, d + i0 * ldd, ldd,
                     wp + (j0 / NHWC_NR) * pstride, p->act, y + i0 * ldy + j0, ldy, pf, n);
             }
@@ -248,7 +284,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
         for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
             const float *panel = wp + (j0 / NHWC_NR) * pstride;
             const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
-            const int nv = ncols > 16 ? 2 : 1;
+            const int nv = ncols > 16 ? 2 : 1, half = ncols > 16 && ncols <= 24;
             const __mmask16 m = tail_mask(ncols - 16 * (nv - 1));
             /* the next panel's weight block (from L3 when the weights pass
              * L2), a share per row block, one line per k */
@@ -266,7 +302,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
                                          : sepconv_ahead_take(ahead, ahead_per,
                                                               SEPCONV_AHEAD_PER_STEP * (k1 - k0), &pf);
                 const int st = stream && k1 == k;
-                (na ? nhwc_variant(na, k1 - k0, st) : st ? nhwc_rows_st : use ? nhwc_rows_pf : nhwc_rows)(
+                (na ? nhwc_variant(na, k1 - k0, st, half) : nhwc_pick(st ? 0 : use, st, half))(
                     rows, nv, m, k, k0, k1, a + i0 * la, la, panel, p->act, y + i0 * ldy + j0,
                     ldy, pf, na ? na : n);
                 i0 += rows;
@@ -281,7 +317,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
  * fetched toward L2 on the way (0: none). */
 #define NCHW_UKR(NV, MASKED, PF)                                                          \
     ukr(NCHW_MR, NV, MASKED, k1 - k0, a, 1, NCHW_MR, b, b_rs, m, bias, 1, p->act, rows, c, \
-        ldy, load, fin, PF, pf, pf_n, 0)
+        ldy, load, fin, PF, pf, pf_n, 0, 0)
 #define NCHW_NV(NV)                                                                       \
     do {                                                                                  \
         if (pf_n) {                                                                       \
