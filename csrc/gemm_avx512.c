@@ -135,12 +135,6 @@ static inline __mmask16 tail_mask(int64_t n) { /* n in 1..16 */
     return (__mmask16)(n >= 16 ? 0xFFFF : ((1u << n) - 1));
 }
 
-/* Rows of block b when npix rows go in nrb blocks of even size (no thin tail
- * block: 100 = 8 x 12.5, not 7 x 14 + 2). */
-static inline int even_block_rows(int64_t npix, int64_t nrb, int64_t b) {
-    return (int)(npix / nrb + (b < npix % nrb));
-}
-
 /* NHWC rows of pixels with a constant row count: instantiations 1..14, for
  * k in [k0, k1) (partial sums go through c when the block is not the first
  * or not the last).  PF: the variant that prefetches pf_n lines from pf, in
@@ -252,7 +246,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
          * rows are read from memory once and then from L1, and each output
          * row is written whole (small K: 5-15 % faster than panel-outer) */
         for (int64_t b = 0, i0 = 0; b < nrb; b++) {
-            const int rows = even_block_rows(npix, nrb, b);
+            const int rows = sepconv_even_block_rows(npix, nrb, b);
             for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
                 const int nv = ncols > 16 ? 2 : 1, half = ncols > 16 && ncols <= 24;
@@ -292,7 +286,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
             const int64_t per = (lines + nrb - 1) / nrb;
             const char *next = (const char *)(panel + pstride + k0 * NHWC_NR);
             for (int64_t b = 0, i0 = 0; b < nrb; b++) {
-                const int rows = even_block_rows(npix, nrb, b);
+                const int rows = sepconv_even_block_rows(npix, nrb, b);
                 const int64_t l0 = b * per < lines ? b * per : lines - 1;
                 const int64_t n = l0 + per <= lines ? per : lines - l0;
                 const int use = pf_on && j0 + NHWC_NR < f1 && n > 0;

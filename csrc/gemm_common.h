@@ -41,6 +41,12 @@ static inline int sepconv_gemm_act_is_simple(int act) {
  * beside the d tile; otherwise the kernels stream each panel once. */
 static inline int sepconv_gemm_weights_fit_l2(int64_t bytes) { return bytes <= 1024 * 1024; }
 
+/* Rows of block b when npix rows go in nrb blocks of even size (no thin tail
+ * block: 100 = 8 x 12.5, not 7 x 14 + 2). */
+static inline int sepconv_even_block_rows(int64_t npix, int64_t nrb, int64_t b) {
+    return (int)(npix / nrb + (b < npix % nrb));
+}
+
 
 /* panel_width/size/pack of a family whose NCHW panels are NCHW_MR rows of W^T and
  * whose NHWC panels are NHWC_NR columns of W (both defined by the family). */

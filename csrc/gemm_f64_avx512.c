@@ -20,6 +20,8 @@ enum { NHWC_MR = 14, NHWC_NR = 16, NCHW_MR = 8, NCHW_NR = 24, F_BLOCK = 16,
        NCHW_KC = 128 /* a 128 x 24 strip of d: 24 KB of L1 */,
        NHWC_KC = 256 /* a 256 x 16 weight block: 32 KB of L1 */,
        NHWC_FULL_K_MAX = 2560 /* K up to which a micro-tile runs the whole K (tile_nhwc) */,
+       /* doubles: d rows 4 KB apart (at 2 KB, K = 256, the copy cost xc_05 3-4 %) */
+       NHWC_REPACK_MOD = 512,
        NCHW_STRIP_MIN_K = 1024 /* K above which NCHW tiles go strip by strip (tile_nchw) */ };
 
 INL __m512d act_vec(int act, __m512d x) {
@@ -126,8 +128,7 @@ static inline __mmask8 tail_mask(int64_t n) { /* n in 1..8 */
                               double *c, int64_t ldy, const char *pf, int64_t pf_n) {         \
         const int64_t kn = k1 - k0;                                                           \
         const double *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;                  \
-        const int load = k0 > 0, fin = k1 == k;                                               \
-        a += k0;                                                                              \
+        const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */                  \
         switch (rows) {                                                                       \
             NHWC_CASE(1, PF) NHWC_CASE(2, PF) NHWC_CASE(3, PF) NHWC_CASE(4, PF)               \
             NHWC_CASE(5, PF) NHWC_CASE(6, PF) NHWC_CASE(7, PF) NHWC_CASE(8, PF)               \
@@ -142,46 +143,84 @@ NHWC_ROWS(nhwc_rows_pf, 1, __attribute__((noinline)))
 /* A micro-tile runs the whole K while its weight panel (K x 128 B, from L2)
  * serves every row block, as in gemm_avx512.c; only K past NHWC_FULL_K_MAX
  * goes in blocks of KC kept in L1, run in order with raw partial sums, so
- * each element is still one chain over k. */
+ * each element is still one chain over k.  As there too: d rows a multiple
+ * of 4 KB apart copied to a padded stride per block of k, and when the
+ * weights pass L2, the next panel fetched from L3 while this one runs
+ * (batch 1, 1 thread, fused: xc_09 7.9-8.3 -> 6.0 ms, mbv1_13 2.1-2.4 ->
+ * 2.0).  Row blocks of 14 and a tail (blocks of even size, as the float32
+ * kernel has, made xc_04 and xc_05 1.5-2 % slower here). */
 TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const double *d,
                           int64_t ldd, int64_t npix, int64_t f0, int64_t f1, double *y,
                           int64_t ldy, sepconv_ahead *ahead) {
     const int64_t k = p->c * p->m, pstride = k * NHWC_NR + NHWC_NR;
-    if (k <= NHWC_FULL_K_MAX && sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(double))) {
-        /* weights from L2: every panel on one row block in turn (as in
-         * gemm_avx512.c: d rows read once, output rows written whole); the
-         * caller's next input spread evenly over the micro-kernel calls */
-        const int64_t calls = (npix + NHWC_MR - 1) / NHWC_MR * ((f1 - f0 + NHWC_NR - 1) / NHWC_NR);
-        const int64_t per = sepconv_ahead_per_call(ahead, calls);
-        for (int64_t i0 = 0; i0 < npix; i0 += NHWC_MR) {
+    const int64_t nrb = (npix + NHWC_MR - 1) / NHWC_MR;
+    const int64_t npanels = (f1 - f0 + NHWC_NR - 1) / NHWC_NR;
+    const int repack = ldd % NHWC_REPACK_MOD == 0;
+    const int w_in_l2 = sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(double));
+    const int full_k = k <= NHWC_FULL_K_MAX;
+    const int64_t lda = (full_k ? k : NHWC_KC + NHWC_KC / 2) + 8;
+    double *buf = repack ? (double *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
+                                                     sizeof(double) * (size_t)(npix * lda))
+                         : NULL;
+    /* the caller's next input, spread evenly over the micro-kernel calls */
+    const int64_t per_call = sepconv_ahead_per_call(ahead, nrb * npanels);
+    if (full_k && !buf && w_in_l2) {
+        /* weights from L2: every panel on one row block in turn (d rows read
+         * once, output rows written whole) */
+        for (int64_t b = 0, i0 = 0; b < nrb; b++) {
             const int rows = (int)(npix - i0 < NHWC_MR ? npix - i0 : NHWC_MR);
             for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
                 const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
                 const int nv = ncols > 8 ? 2 : 1;
                 const char *pf = NULL;
-                const int64_t n = sepconv_ahead_take(ahead, per, k, &pf);
+                const int64_t n = sepconv_ahead_take(ahead, per_call, k, &pf);
                 (n ? nhwc_rows_pf : nhwc_rows)(rows, nv, tail_mask(ncols - 8 * (nv - 1)), k, 0,
                                                k, d + i0 * ldd, ldd,
                                                wp + (j0 / NHWC_NR) * pstride, p->act,
                                                y + i0 * ldy + j0, ldy, pf, n);
             }
+            i0 += rows;
         }
         return;
     }
     for (int64_t k0 = 0; k0 < k;) {
-        const int64_t k1 = k <= NHWC_FULL_K_MAX || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
+        const int64_t k1 = full_k || k - k0 <= NHWC_KC + NHWC_KC / 2 ? k : k0 + NHWC_KC;
+        const double *a = d + k0;
+        int64_t la = ldd;
+        if (buf) {
+            for (int64_t i = 0; i < npix; i++)
+                for (int64_t kk = k0; kk < k1; kk += 8) {
+                    const __mmask8 mk = tail_mask(k1 - kk);
+                    _mm512_mask_storeu_pd(buf + i * lda + (kk - k0), mk,
+                                          _mm512_maskz_loadu_pd(mk, d + i * ldd + kk));
+                }
+            a = buf;
+            la = lda;
+        }
         for (int64_t j0 = f0; j0 < f1; j0 += NHWC_NR) {
             const double *panel = wp + (j0 / NHWC_NR) * pstride;
             const int64_t ncols = f1 - j0 < NHWC_NR ? f1 - j0 : NHWC_NR;
             const int nv = ncols > 8 ? 2 : 1;
             const __mmask8 m = tail_mask(ncols - 8 * (nv - 1));
-            int64_t i0 = 0;
-            for (; i0 + NHWC_MR <= npix; i0 += NHWC_MR)
-                nhwc_rows(NHWC_MR, nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
-                          y + i0 * ldy + j0, ldy, NULL, 0);
-            if (i0 < npix)
-                nhwc_rows((int)(npix - i0), nv, m, k, k0, k1, d + i0 * ldd, ldd, panel, p->act,
-                          y + i0 * ldy + j0, ldy, NULL, 0);
+            /* the next panel's weight block (from L3 when the weights pass
+             * L2), a share per row block, one line per k */
+            const int64_t lines = (k1 - k0) * NHWC_NR * (int64_t)sizeof(double) / 64;
+            const int64_t per = (lines + nrb - 1) / nrb;
+            const char *next = (const char *)(panel + pstride + k0 * NHWC_NR);
+            for (int64_t b = 0, i0 = 0; b < nrb; b++) {
+                const int rows = (int)(npix - i0 < NHWC_MR ? npix - i0 : NHWC_MR);
+                const int64_t l0 = b * per < lines ? b * per : lines - 1;
+                const int64_t n = l0 + per <= lines ? per : lines - l0;
+                const int use = !w_in_l2 && j0 + NHWC_NR < f1 && n > 0;
+                /* otherwise the caller's next input (weights from L2) */
+                const char *pf = next + 64 * l0;
+                const int64_t na =
+                    w_in_l2 ? sepconv_ahead_take(ahead, per_call, k1 - k0, &pf) : 0;
+                (na || use ? nhwc_rows_pf : nhwc_rows)(rows, nv, m, k, k0, k1, a + i0 * la, la,
+                                                       panel, p->act, y + i0 * ldy + j0, ldy, pf,
+                                                       na ? na : n);
+                i0 += rows;
+            }
         }
         k0 = k1;
     }
