@@ -146,8 +146,8 @@ NHWC_ROWS(nhwc_rows_pf, 1, __attribute__((noinline)))
  * each element is still one chain over k.  As there too: d rows a multiple
  * of 4 KB apart copied to a padded stride per block of k, and when the
  * weights pass L2, the next panel fetched from L3 while this one runs
- * (batch 1, 1 thread, fused: xc_09 7.9-8.3 -> 6.0 ms, mbv1_13 2.1-2.4 ->
- * 2.0).  Row blocks of 14 and a tail (blocks of even size, as the float32
+ * (batch 1, 1 thread, fused: xc_09 7.2-8.3 -> 6.1 ms, mbv1_13 1.9-2.4 ->
+ * 1.9; xc_05 1.5 % slower).  Row blocks of 14 and a tail (blocks of even size, as the float32
  * kernel has, made xc_04 and xc_05 1.5-2 % slower here). */
 TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const double *d,
                           int64_t ldd, int64_t npix, int64_t f0, int64_t f1, double *y,
