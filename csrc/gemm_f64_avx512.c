@@ -49,7 +49,7 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const doub
              int64_t a_rs, int64_t a_cs, const double *b, int64_t b_rs, __mmask8 mlast,
              const double *bias, const int bias_rows, int act, int rows, double *c,
              int64_t ldc, const int load_c, const int finish, const int PF, const char *pf,
-             int64_t pf_n) {
+             int64_t pf_n, const int STREAM) {
     __m512d acc[NHWC_MR][3];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
@@ -88,6 +88,8 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const doub
         return;
     }
     const int vec_act = sepconv_gemm_act_is_simple(act);
+    /* a streamed line must not be read back: not with a separate activation pass */
+    const int stream = STREAM && vec_act;
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
         if (r >= rows) break;
@@ -97,8 +99,11 @@ INL void ukr(const int MR, const int NV, const int mask_b, int64_t k, const doub
             __m512d bb = bias_rows ? _mm512_set1_pd(bias[r]) : _mm512_loadu_pd(bias + 8 * v);
             __m512d x = _mm512_add_pd(acc[r][v], bb);
             if (vec_act) x = act_vec(act, x);
-            if (v == NV - 1) _mm512_mask_storeu_pd(cr + 8 * v, mlast, x);
-            else _mm512_storeu_pd(cr + 8 * v, x);
+            double *dst = cr + 8 * v;
+            if (stream && (v < NV - 1 || mlast == 0xFF) && ((uintptr_t)dst & 63) == 0)
+                _mm512_stream_pd(dst, x);
+            else if (v == NV - 1) _mm512_mask_storeu_pd(dst, mlast, x);
+            else _mm512_storeu_pd(dst, x);
         }
     }
     /* after every store: a call with accumulators live would spill them all */
@@ -113,16 +118,17 @@ static inline __mmask8 tail_mask(int64_t n) { /* n in 1..8 */
     return (__mmask8)(n >= 8 ? 0xFF : ((1u << n) - 1));
 }
 
-#define NHWC_CASE(R, PF)                                                                  \
+#define NHWC_CASE(R, PF, ST)                                                              \
     case R:                                                                               \
         if (nv == 2) ukr(R, 2, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy,  \
-                         load, fin, PF, pf, pf_n);                                        \
+                         load, fin, PF, pf, pf_n, ST);                                    \
         else ukr(R, 1, 0, kn, a, ldd, 1, b, NHWC_NR, m, bias, 0, act, R, c, ldy, load, fin, \
-                 PF, pf, pf_n);                                                           \
+                 PF, pf, pf_n, ST);                                                       \
         break;
 
-/* PF: the variant that fetches pf_n lines from pf (a function of its own) */
-#define NHWC_ROWS(NAME, PF, ATTR)                                                             \
+/* PF: the variant that fetches pf_n lines from pf; ST: the one that streams
+ * its output (SEPCONV_HINT_STREAM_OUTPUT); each a function of its own */
+#define NHWC_ROWS(NAME, PF, ST, ATTR)                                                         \
     ATTR TGT static void NAME(int rows, int nv, __mmask8 m, int64_t k, int64_t k0, int64_t k1, \
                               const double *a, int64_t ldd, const double *panel, int act,     \
                               double *c, int64_t ldy, const char *pf, int64_t pf_n) {         \
@@ -130,15 +136,28 @@ static inline __mmask8 tail_mask(int64_t n) { /* n in 1..8 */
         const double *b = panel + k0 * NHWC_NR, *bias = panel + k * NHWC_NR;                  \
         const int load = k0 > 0, fin = k1 == k; /* a starts at column k0 */                  \
         switch (rows) {                                                                       \
-            NHWC_CASE(1, PF) NHWC_CASE(2, PF) NHWC_CASE(3, PF) NHWC_CASE(4, PF)               \
-            NHWC_CASE(5, PF) NHWC_CASE(6, PF) NHWC_CASE(7, PF) NHWC_CASE(8, PF)               \
-            NHWC_CASE(9, PF) NHWC_CASE(10, PF) NHWC_CASE(11, PF) NHWC_CASE(12, PF)            \
-            NHWC_CASE(13, PF) NHWC_CASE(14, PF)                                               \
+            NHWC_CASE(1, PF, ST) NHWC_CASE(2, PF, ST) NHWC_CASE(3, PF, ST)                    \
+            NHWC_CASE(4, PF, ST) NHWC_CASE(5, PF, ST) NHWC_CASE(6, PF, ST)                    \
+            NHWC_CASE(7, PF, ST) NHWC_CASE(8, PF, ST) NHWC_CASE(9, PF, ST)                    \
+            NHWC_CASE(10, PF, ST) NHWC_CASE(11, PF, ST) NHWC_CASE(12, PF, ST)                 \
+            NHWC_CASE(13, PF, ST) NHWC_CASE(14, PF, ST)                                       \
         default: break;                                                                       \
         }                                                                                     \
     }
-NHWC_ROWS(nhwc_rows, 0, )
-NHWC_ROWS(nhwc_rows_pf, 1, __attribute__((noinline)))
+#define NOINL __attribute__((noinline))
+NHWC_ROWS(nhwc_rows, 0, 0, )
+NHWC_ROWS(nhwc_rows_pf, 1, 0, NOINL)
+NHWC_ROWS(nhwc_rows_st, 0, 1, NOINL)
+NHWC_ROWS(nhwc_rows_st_pf, 1, 1, NOINL)
+#undef NOINL
+
+typedef void (*nhwc_rows_fn)(int, int, __mmask8, int64_t, int64_t, int64_t, const double *,
+                             int64_t, const double *, int, double *, int64_t, const char *, int64_t);
+static nhwc_rows_fn nhwc_pick(int pf, int stream) {
+    static const nhwc_rows_fn fns[2][2] = {{nhwc_rows, nhwc_rows_pf},
+                                           {nhwc_rows_st, nhwc_rows_st_pf}};
+    return fns[stream != 0][pf != 0];
+}
 
 /* A micro-tile runs the whole K while its weight panel (K x 128 B, from L2)
  * serves every row block, as in gemm_avx512.c; only K past NHWC_FULL_K_MAX
@@ -158,6 +177,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
     const int repack = ldd % NHWC_REPACK_MOD == 0;
     const int w_in_l2 = sepconv_gemm_weights_fit_l2(k * (f1 - f0) * (int64_t)sizeof(double));
     const int full_k = k <= NHWC_FULL_K_MAX;
+    const int stream = (p->hints & SEPCONV_HINT_STREAM_OUTPUT) != 0;
     const int64_t lda = (full_k ? k : NHWC_KC + NHWC_KC / 2) + 8;
     double *buf = repack ? (double *)sepconv_scratch(SEPCONV_SCRATCH_KERNEL,
                                                      sizeof(double) * (size_t)(npix * lda))
@@ -174,7 +194,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
                 const int nv = ncols > 8 ? 2 : 1;
                 const char *pf = NULL;
                 const int64_t n = sepconv_ahead_take(ahead, per_call, k, &pf);
-                (n ? nhwc_rows_pf : nhwc_rows)(rows, nv, tail_mask(ncols - 8 * (nv - 1)), k, 0,
+                nhwc_pick(n > 0, stream)(rows, nv, tail_mask(ncols - 8 * (nv - 1)), k, 0,
                                                k, d + i0 * ldd, ldd,
                                                wp + (j0 / NHWC_NR) * pstride, p->act,
                                                y + i0 * ldy + j0, ldy, pf, n);
@@ -216,7 +236,7 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
                 const char *pf = next + 64 * l0;
                 const int64_t na =
                     w_in_l2 ? sepconv_ahead_take(ahead, per_call, k1 - k0, &pf) : 0;
-                (na || use ? nhwc_rows_pf : nhwc_rows)(rows, nv, m, k, k0, k1, a + i0 * la, la,
+                nhwc_pick(na || use, stream && k1 == k)(rows, nv, m, k, k0, k1, a + i0 * la, la,
                                                        panel, p->act, y + i0 * ldy + j0, ldy, pf,
                                                        na ? na : n);
                 i0 += rows;
@@ -243,7 +263,7 @@ TGT static void nchw_block(const sepconv_params *p, const double *wp, const doub
     double *c = y + j0 * ldy + i0;
 #define NCHW_UKR(NV, PF) \
     ukr(NCHW_MR, NV, 1, k1 - k0, a, 1, NCHW_MR, b, ldd, m, bias, 1, p->act, rows, c, ldy, load, \
-        fin, PF, pf, pf_n)
+        fin, PF, pf, pf_n, 0)
     if (pf_n > 0) {
         if (nv == 3) NCHW_UKR(3, 1);
         else if (nv == 2) NCHW_UKR(2, 1);
@@ -300,6 +320,8 @@ static void tile_f64(const sepconv_params *p, const double *wp, const double *d,
     if (npix <= 0 || f1 <= f0) return;
     if (p->layout == SEPCONV_NCHW) tile_nchw(p, wp, d, ldd, npix, f0, f1, y, ldy, ahead);
     else tile_nhwc(p, wp, d, ldd, npix, f0, f1, y, ldy, ahead);
+    /* streamed stores are weakly ordered: drain them before the tile counts as written */
+    if ((p->hints & SEPCONV_HINT_STREAM_OUTPUT) && p->layout == SEPCONV_NHWC) _mm_sfence();
 }
 
 const sepconv_pw_kernels_f64 sepconv_pw_avx512_f64 = {size_f64, pack_f64, tile_f64, F_BLOCK};

@@ -190,12 +190,12 @@ STREAM_MIN_BYTES = 8 << 20
 
 
 def _forward_into(plan, x, shape, threads, offset):
-    """forward() into a 64-byte aligned buffer, or one `offset` floats past it."""
+    """forward() into a 64-byte aligned buffer, or one `offset` elements past it."""
     name, n, h, w, c, m, f, k, s, d, padding = shape
     ho, wo, pt, pl = geometry(h, w, k, s, d, padding)
     size = n * ho * wo * f
-    buf = np.empty(size + 32, np.float32)
-    start = (-buf.ctypes.data % 64) // 4
+    buf = np.empty(size + 32, x.dtype)
+    start = (-buf.ctypes.data % 64) // buf.itemsize
     y = buf[start + offset:start + offset + size]
     assert (y.ctypes.data % 64 == 0) == (offset == 0)
     y[:] = np.nan
@@ -203,23 +203,26 @@ def _forward_into(plan, x, shape, threads, offset):
     return y
 
 
+@pytest.mark.parametrize("channels_first", [False, True], ids=["nhwc", "nchw"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("isa", ISAS)
-def test_streamed_output_equals_ordinary_stores(isa):
+def test_streamed_output_equals_ordinary_stores(isa, dtype, channels_first):
     """Streaming stores change no value: a plan forced to stream equals the
     ordinary one bitwise, at 1-3 threads, into aligned and misaligned outputs."""
     name, n, h, w, c, m, f, k, s, d, padding = FORCED_STREAM
-    plain, x, weights = make(FORCED_STREAM, np.float32, isa, False)
-    want = forward(plain, x, FORCED_STREAM, False, 1)
-    ref = expected(FORCED_STREAM, x, weights, False)
-    assert np.all(np.abs(want - ref) <= 1e-6 * (c * m + 9) * (np.abs(ref).max() + 1))
-    streamed = _kernels.Plan(np.float32, c, m, f, k, k, s, s, d, d, False, "relu", True, isa=isa,
-                             stream_output=True)
+    plain, x, weights = make(FORCED_STREAM, dtype, isa, channels_first)
+    want = forward(plain, x, FORCED_STREAM, channels_first, 1)
+    ref = expected(FORCED_STREAM, x, weights, channels_first)
+    eps = np.finfo(dtype).eps
+    assert np.all(np.abs(want - ref) <= 8 * eps * (c * m + 9) * (np.abs(ref).max() + 1))
+    streamed = _kernels.Plan(dtype, c, m, f, k, k, s, s, d, d, channels_first, "relu", True,
+                             isa=isa, stream_output=True)
     streamed.pack(*weights[:1], weights[1].reshape(c * m, f), weights[2])
     for threads in (1, 2, 3):
-        for offset in (0, 1):  # elements: 64-byte aligned, then 4 bytes off
+        for offset in (0, 1):  # elements: 64-byte aligned, then one element off
             y = _forward_into(streamed, x, FORCED_STREAM, threads, offset)
-            assert np.array_equal(y.view(np.uint32), want.view(np.uint32)), (threads, offset)
-
+            assert np.array_equal(y, want), (threads, offset)
+            assert not np.isnan(y).any()
 
 
 # The depthwise stage alone streams d (NHWC, full vectors, when d and its
