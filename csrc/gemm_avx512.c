@@ -266,12 +266,8 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
         const float *a = d + k0;
         int64_t la = ldd;
         if (buf) {
-            for (int64_t i = 0; i < npix; i++)
-                for (int64_t kk = k0; kk < k1; kk += 16) {
-                    const __mmask16 mk = tail_mask(k1 - kk);
-                    _mm512_mask_storeu_ps(buf + i * lda + (kk - k0), mk,
-                                          _mm512_maskz_loadu_ps(mk, d + i * ldd + kk));
-                }
+            const int64_t e = (int64_t)sizeof(float);
+            sepconv_gemm_copy_rows(buf, lda * e, d + k0, ldd * e, npix, (k1 - k0) * e);
             a = buf;
             la = lda;
         }
@@ -283,12 +279,11 @@ TGT static void tile_nhwc(const sepconv_params *p, const float *wp, const float 
             /* the next panel's weight block (from L3 when the weights pass
              * L2), a share per row block, one line per k */
             const int64_t lines = (k1 - k0) * NHWC_NR * (int64_t)sizeof(float) / 64;
-            const int64_t per = (lines + nrb - 1) / nrb;
             const char *next = (const char *)(panel + pstride + k0 * NHWC_NR);
             for (int64_t b = 0, i0 = 0; b < nrb; b++) {
                 const int rows = sepconv_even_block_rows(npix, nrb, b);
-                const int64_t l0 = b * per < lines ? b * per : lines - 1;
-                const int64_t n = l0 + per <= lines ? per : lines - l0;
+                int64_t l0;
+                const int64_t n = sepconv_gemm_panel_share(lines, nrb, b, &l0);
                 const int use = pf_on && j0 + NHWC_NR < f1 && n > 0;
                 /* otherwise the caller's next input (weights from L2) */
                 const char *pf = next + 64 * l0;

@@ -9,6 +9,7 @@
 #define SEPCONV_GEMM_COMMON_H
 
 #include <stdint.h>
+#include <string.h>
 #include "sepconv.h"
 
 static inline int64_t sepconv_gemm_packed_size(int64_t k, int64_t f, int64_t pw) {
@@ -47,6 +48,24 @@ static inline int sepconv_even_block_rows(int64_t npix, int64_t nrb, int64_t b) 
     return (int)(npix / nrb + (b < npix % nrb));
 }
 
+
+/* npix rows of row_bytes each, src_ld bytes apart, copied to rows dst_ld
+ * bytes apart: the NHWC tiles copy d rows whose stride is a multiple of 2-4 KB
+ * (one or two L1 sets for a whole row block) to a padded stride. */
+static inline void sepconv_gemm_copy_rows(void *dst, int64_t dst_ld, const void *src,
+                                          int64_t src_ld, int64_t npix, int64_t row_bytes) {
+    for (int64_t i = 0; i < npix; i++)
+        memcpy((char *)dst + i * dst_ld, (const char *)src + i * src_ld, (size_t)row_bytes);
+}
+
+/* Row block b's share when `lines` lines (the next weight panel's) are spread
+ * over nrb row blocks: returns the count, *l0 the first (blocks past the end
+ * take the last line again). */
+static inline int64_t sepconv_gemm_panel_share(int64_t lines, int64_t nrb, int64_t b, int64_t *l0) {
+    const int64_t per = (lines + nrb - 1) / nrb;
+    *l0 = b * per < lines ? b * per : lines - 1;
+    return *l0 + per <= lines ? per : lines - *l0;
+}
 
 /* panel_width/size/pack of a family whose NCHW panels are NCHW_MR rows of W^T and
  * whose NHWC panels are NHWC_NR columns of W (both defined by the family). */
