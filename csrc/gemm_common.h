@@ -48,7 +48,6 @@ static inline int sepconv_even_block_rows(int64_t npix, int64_t nrb, int64_t b) 
     return (int)(npix / nrb + (b < npix % nrb));
 }
 
-
 /* npix rows of row_bytes each, src_ld bytes apart, copied to rows dst_ld
  * bytes apart: the NHWC tiles copy d rows whose stride is a multiple of 2-4 KB
  * (one or two L1 sets for a whole row block) to a padded stride. */

@@ -194,10 +194,9 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
                 const int nv = ncols > 8 ? 2 : 1;
                 const char *pf = NULL;
                 const int64_t n = sepconv_ahead_take(ahead, per_call, k, &pf);
-                nhwc_pick(n > 0, stream)(rows, nv, tail_mask(ncols - 8 * (nv - 1)), k, 0,
-                                               k, d + i0 * ldd, ldd,
-                                               wp + (j0 / NHWC_NR) * pstride, p->act,
-                                               y + i0 * ldy + j0, ldy, pf, n);
+                nhwc_pick(n > 0, stream)(rows, nv, tail_mask(ncols - 8 * (nv - 1)), k, 0, k,
+                                         d + i0 * ldd, ldd, wp + (j0 / NHWC_NR) * pstride,
+                                         p->act, y + i0 * ldy + j0, ldy, pf, n);
             }
             i0 += rows;
         }
@@ -232,8 +231,8 @@ TGT static void tile_nhwc(const sepconv_params *p, const double *wp, const doubl
                 const int64_t na =
                     w_in_l2 ? sepconv_ahead_take(ahead, per_call, k1 - k0, &pf) : 0;
                 nhwc_pick(na || use, stream && k1 == k)(rows, nv, m, k, k0, k1, a + i0 * la, la,
-                                                       panel, p->act, y + i0 * ldy + j0, ldy, pf,
-                                                       na ? na : n);
+                                                        panel, p->act, y + i0 * ldy + j0, ldy,
+                                                        pf, na ? na : n);
                 i0 += rows;
             }
         }
