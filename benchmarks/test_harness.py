@@ -234,6 +234,20 @@ def test_run_interleaves_rounds_and_writes_them(tmp_path):
     assert set(b1["split"]) == {"fused_kernel_s", "depthwise_s", "pointwise_s"}
     assert doc["settings"]["rounds"] == 2
     assert doc["tables"]["t1_b1"][0]["sepconv_s"] == b1["median_s"]
+    probe = doc["raw"]["1"]["sepconv"]["probe"]
+    assert len(probe["readings"]) == 2  # before the cases and after them
+    assert probe["peak_flops"] == max(r["peak_flops"] for r in probe["readings"])
+
+
+def test_probe_readings_merge_to_the_highest_rate_of_each():
+    import run
+    slow_peak = {"peak_flops": 172e9, "bandwidth_bytes_per_s": 30e9, "peak_isa": "avx512"}
+    slow_copy = {"peak_flops": 334e9, "bandwidth_bytes_per_s": 25e9, "peak_isa": "avx512"}
+    merged = run.merge_probes([slow_peak, slow_copy])
+    assert merged["peak_flops"] == 334e9 and merged["bandwidth_bytes_per_s"] == 30e9
+    assert merged["peak_isa"] == "avx512"
+    assert [r["peak_flops"] for r in merged["readings"]] == [172e9, 334e9]
+    assert run.merge_probes([slow_peak])["peak_flops"] == 172e9
 
 
 def test_dtype_ratio_times_both_dtypes_in_rounds(tmp_path):
