@@ -30,7 +30,8 @@ DEFAULT_CASES = ["mbv1_01", "mbv1_03", "mbv1_05", "mbv1_13", "xc_05", "xc_09", "
 
 
 def forward_call(case, batch, dtype, threads):
-    """A no-argument callable running Plan.forward on the case's data in dtype."""
+    """A no-argument callable running Plan.forward on the case's data in dtype
+    (in the case's own layout: layout_ratio.py passes each layout's twin)."""
     from sepconv import _kernels
     x, dw, pw, bias = suite.make_data(case, batch)
     plan = sepconv_runner.packed_plan(case, dw, pw, bias, dtype)
@@ -43,6 +44,11 @@ def forward_call(case, batch, dtype, threads):
 def measure(case, batch, threads, rounds, budget, repeats):
     calls = {"float32": forward_call(case, batch, np.float32, threads),
              "float64": forward_call(case, batch, np.float64, threads)}
+    return interleave(calls, rounds, budget, repeats)
+
+
+def interleave(calls, rounds, budget, repeats):
+    """{name: pooled timing} of the named calls, taking turns round by round."""
     got = {name: [] for name in calls}
     for r in range(rounds):
         for name in timing.rotated(list(calls), r):

@@ -265,3 +265,29 @@ def test_dtype_ratio_times_both_dtypes_in_rounds(tmp_path):
             assert raw["rounds"] == 2 and raw["repeats"] == 4 and r[f"{dt}_s"] == raw["median_s"]
         assert r["ratio"] == r["float64_s"] / r["float32_s"] > 0
     assert doc["geomean"] == pytest.approx(math.sqrt(doc["rows"][0]["ratio"] * doc["rows"][1]["ratio"]))
+
+
+def test_layout_ratio_times_both_layouts_of_each_case_in_rounds(tmp_path, monkeypatch):
+    pytest.importorskip("sepconv._kernels")
+    import json
+    import layout_ratio
+    seen = []
+    real = layout_ratio.forward_call
+
+    def spy(case, batch, dtype, threads):
+        seen.append((case.name, case.data_format, batch, threads))
+        return real(case, batch, dtype, threads)
+
+    monkeypatch.setattr(layout_ratio, "forward_call", spy)
+    out = tmp_path / "r.json"
+    assert layout_ratio.main(["--cases", "k5", "--batch", "1", "2", "--threads", "1", "--rounds", "2",
+                              "--budget", "0.0", "--repeats", "4", "--json", str(out)]) == 0
+    assert seen == [("k5", fmt, b, 1) for b in (1, 2) for fmt in ("channels_last", "channels_first")]
+    doc = json.loads(out.read_text())
+    assert [(r["case"], r["batch"], r["threads"]) for r in doc["rows"]] == [("k5", 1, 1), ("k5", 2, 1)]
+    for r in doc["rows"]:
+        for fmt in ("channels_last", "channels_first"):
+            raw = r["raw"][fmt]
+            assert raw["rounds"] == 2 and raw["repeats"] == 4 and r[f"{fmt}_s"] == raw["median_s"]
+        assert r["ratio"] == r["channels_last_s"] / r["channels_first_s"] > 0
+    assert doc["geomean"] == pytest.approx(math.sqrt(doc["rows"][0]["ratio"] * doc["rows"][1]["ratio"]))
