@@ -375,7 +375,10 @@ static int FN(run)(const sepconv_params *p, const T *packed, const T *src, T *ds
      * 13.8, valid_s2 3.3-3.6 -> 2.4-2.6, k5 (9 MB) 3.0-3.5 -> 2.7; 2 threads
      * k7 7.7-8.6 -> 6.5-6.7; batch 1 xc_01 5.1-6.1 -> 3.7-3.9, xc_03 4.0-4.1
      * -> 3.4.  (On an earlier Xeon with 2 MB L2, 39-41 MB calls (k7, xc_07)
-     * ran 13-20 % slower streamed; not measurable here.)  Smaller calls keep
+     * ran 13-20 % slower streamed; on a later one, Emerald Rapids class with
+     * 2 MB L2 and 260 MB L3, streamed won again, 3 pairs each: batch 16 k7
+     * 11.3-11.8 -> 10.4-10.5, mbv1_01 20.2-23.3 -> 11.7-15.8, xc_07 43.7-44.4
+     * -> 42.8-44.0, batch 1 xc_01 4.5-4.9 -> 4.1-4.3.)  Smaller calls keep
      * ordinary stores: their output may still be cached for the next layer
      * (at 2-8 MB streaming won 0-9 % here). */
     sepconv_params q = *p, qdw = *p;
