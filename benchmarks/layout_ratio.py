@@ -55,12 +55,13 @@ def main(argv=None):
                 rows.append({"case": case.name, "batch": batch, "threads": threads,
                              "channels_last_s": tl, "channels_first_s": tf, "ratio": tl / tf, "raw": res})
                 print(f"{case.name:<10} batch {batch:>2}, {threads} thread(s): channels_last "
-                      f"{tl * 1e3:8.3f} ms  channels_first {tf * 1e3:8.3f} ms  cl/cf {tl / tf:.3f}", flush=True)
+                      f"{tl * 1e3:8.3f} ms  channels_first {tf * 1e3:8.3f} ms  cl/cf {tl / tf:.3f}",
+                      flush=True)
     ratios = [r["ratio"] for r in rows]
     gm = report.geomean(ratios)
     low = ", ".join("%s b%d/%dt" % (r["case"], r["batch"], r["threads"]) for r in rows if r["ratio"] < 0.9)
-    print(f"channels_first speed / channels_last speed: {min(ratios):.3f}-{max(ratios):.3f}, geomean {gm:.3f}; "
-          f"under 0.9: {low or 'none'}")
+    print(f"channels_first speed / channels_last speed: {min(ratios):.3f}-{max(ratios):.3f}, "
+          f"geomean {gm:.3f}; under 0.9: {low or 'none'}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"settings": vars(args), "rows": rows, "geomean": gm}, fh)

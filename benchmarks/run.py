@@ -7,8 +7,9 @@
 
 Every implementation runs in its own subprocess per thread count (see
 worker.py); sepconv's worker also runs the roofline probe at that thread
-count, before its cases and after them (the higher reading counts).  The implementations take turns case by case: each measurement is
-split into --rounds rounds, and in each round every implementation times the
+count, before its cases and after them (the higher reading counts).  The
+implementations take turns case by case: each measurement is split into
+--rounds rounds, and in each round every implementation times the
 same case in turn (the order rotating), so that a slow spell of this shared
 machine falls on all of them alike rather than on whichever ran at that
 minute.  Prints one table per (threads, batch) and writes all raw timings and
