@@ -77,10 +77,17 @@ def main(argv=None):
                      "raw": res})
         print(f"{case.name:<10} f32 {t32 * 1e3:8.3f} ms  f64 {t64 * 1e3:8.3f} ms  f64/f32 {t64 / t32:.2f}",
               flush=True)
+    high = ", ".join(r["case"] for r in rows if r["ratio"] > 2.2)
+    return finish(rows, args, lambda lo, hi, gm: f"batch {args.batch}, {args.threads} thread(s): f64/f32 "
+                  f"{lo:.2f}-{hi:.2f}, geomean {gm:.2f}; above 2.2: {high or 'none'}")
+
+
+def finish(rows, args, summary):
+    """Prints summary(lowest, highest, geomean) of the rows' ratios, writes
+    --json, and returns main's exit status (layout_ratio.py ends the same way)."""
     ratios = [r["ratio"] for r in rows]
     gm = report.geomean(ratios)
-    print(f"batch {args.batch}, {args.threads} thread(s): f64/f32 {min(ratios):.2f}-{max(ratios):.2f}, "
-          f"geomean {gm:.2f}; above 2.2: {', '.join(r['case'] for r in rows if r['ratio'] > 2.2) or 'none'}")
+    print(summary(min(ratios), max(ratios), gm))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"settings": vars(args), "rows": rows, "geomean": gm}, fh)

@@ -14,7 +14,6 @@ channels_last's (target: at least 0.9).  --json writes the raw figures."""
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 
@@ -24,8 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import cases as suite  # noqa: E402
-import report  # noqa: E402
-from dtype_ratio import forward_call, interleave  # noqa: E402
+from dtype_ratio import finish, forward_call, interleave  # noqa: E402
 
 
 def measure(case, batch, threads, rounds, budget, repeats):
@@ -57,15 +55,9 @@ def main(argv=None):
                 print(f"{case.name:<10} batch {batch:>2}, {threads} thread(s): channels_last "
                       f"{tl * 1e3:8.3f} ms  channels_first {tf * 1e3:8.3f} ms  cl/cf {tl / tf:.3f}",
                       flush=True)
-    ratios = [r["ratio"] for r in rows]
-    gm = report.geomean(ratios)
     low = ", ".join("%s b%d/%dt" % (r["case"], r["batch"], r["threads"]) for r in rows if r["ratio"] < 0.9)
-    print(f"channels_first speed / channels_last speed: {min(ratios):.3f}-{max(ratios):.3f}, "
-          f"geomean {gm:.3f}; under 0.9: {low or 'none'}")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"settings": vars(args), "rows": rows, "geomean": gm}, fh)
-    return 0
+    return finish(rows, args, lambda lo, hi, gm: f"channels_first speed / channels_last speed: "
+                  f"{lo:.3f}-{hi:.3f}, geomean {gm:.3f}; under 0.9: {low or 'none'}")
 
 
 if __name__ == "__main__":

@@ -259,12 +259,7 @@ def test_dtype_ratio_times_both_dtypes_in_rounds(tmp_path):
                              "--repeats", "4", "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert [r["case"] for r in doc["rows"]] == ["k5", "mbv2_144"]
-    for r in doc["rows"]:
-        for dt in ("float32", "float64"):
-            raw = r["raw"][dt]
-            assert raw["rounds"] == 2 and raw["repeats"] == 4 and r[f"{dt}_s"] == raw["median_s"]
-        assert r["ratio"] == r["float64_s"] / r["float32_s"] > 0
-    assert doc["geomean"] == pytest.approx(math.sqrt(doc["rows"][0]["ratio"] * doc["rows"][1]["ratio"]))
+    _check_ratio_rows(doc, "float64", "float32")
 
 
 def test_layout_ratio_times_both_layouts_of_each_case_in_rounds(tmp_path, monkeypatch):
@@ -285,9 +280,15 @@ def test_layout_ratio_times_both_layouts_of_each_case_in_rounds(tmp_path, monkey
     assert seen == [("k5", fmt, b, 1) for b in (1, 2) for fmt in ("channels_last", "channels_first")]
     doc = json.loads(out.read_text())
     assert [(r["case"], r["batch"], r["threads"]) for r in doc["rows"]] == [("k5", 1, 1), ("k5", 2, 1)]
+    _check_ratio_rows(doc, "channels_last", "channels_first")
+
+
+def _check_ratio_rows(doc, num, den):
+    """Two rows, each variant timed in 2 rounds of 4 calls, ratio num / den,
+    and the geomean of the two ratios (dtype_ratio.py and layout_ratio.py)."""
     for r in doc["rows"]:
-        for fmt in ("channels_last", "channels_first"):
-            raw = r["raw"][fmt]
-            assert raw["rounds"] == 2 and raw["repeats"] == 4 and r[f"{fmt}_s"] == raw["median_s"]
-        assert r["ratio"] == r["channels_last_s"] / r["channels_first_s"] > 0
+        for name in (num, den):
+            raw = r["raw"][name]
+            assert raw["rounds"] == 2 and raw["repeats"] == 4 and r[f"{name}_s"] == raw["median_s"]
+        assert r["ratio"] == r[f"{num}_s"] / r[f"{den}_s"] > 0
     assert doc["geomean"] == pytest.approx(math.sqrt(doc["rows"][0]["ratio"] * doc["rows"][1]["ratio"]))
